@@ -1,0 +1,4 @@
+export * from './idNumber';
+export * from './uscc';
+export * from './registrationNumber';
+export * from './houseCode';
