@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { DEPARTMENTS, ENTITY_TYPES } from './types';
+
+const pgDepartment = z
+  .object({
+    /** Connection URL; empty in embedded mode, where the embedded server's URL is used. */
+    url: z.string().optional(),
+    /** Schema holding the department's tables, default the department's name. */
+    schema: z.string().regex(/^[a-z_][a-z0-9_]*$/),
+    /** Mapping file, relative to the config file. */
+    mapping: z.string(),
+    /** Per-query timeout in ms, default 5000. */
+    timeoutMs: z.number().int().positive().default(5000),
+    /** Pool size, default 10. */
+    poolSize: z.number().int().positive().default(10),
+  })
+  .strict();
+
+const mongoDepartment = z
+  .object({
+    url: z.string().optional(),
+    /** Database name, default `market`. */
+    database: z.string().min(1).default('market'),
+    mapping: z.string(),
+    timeoutMs: z.number().int().positive().default(5000),
+    poolSize: z.number().int().positive().default(10),
+  })
+  .strict();
+
+const departmentOrder = z
+  .array(z.enum(DEPARTMENTS))
+  .refine((a) => new Set(a).size === a.length && a.length === DEPARTMENTS.length, {
+    message: `list each of ${DEPARTMENTS.join(', ')} exactly once`,
+  });
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        /** HTTP port, default 4000. */
+        port: z.number().int().min(0).max(65535).default(4000),
+        /** Bind address, default 127.0.0.1. */
+        host: z.string().default('127.0.0.1'),
+        /** GraphQL introspection, default true. */
+        introspection: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    embedded: z
+      .object({
+        /** Start embedded Postgres and MongoDB for every URL left empty, default true. */
+        enabled: z.boolean().default(true),
+        /** Where embedded data lives, relative to the working directory, default ./data. */
+        dataDir: z.string().default('./data'),
+        /** Port of the embedded Postgres socket, default 54329. */
+        pgPort: z.number().int().min(0).max(65535).default(54329),
+        /** Port of the embedded MongoDB-compatible server, default 27037. */
+        mongoPort: z.number().int().min(0).max(65535).default(27037),
+        /** Seed demo data on first start, default true. */
+        seedDemo: z.boolean().default(true),
+        /** Seed used for demo data, default 42. */
+        seed: z.number().int().default(42),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({
+        url: z.string().optional(),
+        /** Schema of Zhiwang's own tables, default hub. */
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/)
+          .default('hub'),
+        poolSize: z.number().int().positive().default(10),
+      })
+      .strict()
+      .prefault({}),
+    departments: z
+      .object({
+        police: pgDepartment,
+        housing: pgDepartment,
+        civil: pgDepartment,
+        market: mongoDepartment,
+      })
+      .strict(),
+    /** Which department's value wins when departments disagree, per entity type. */
+    precedence: z.object(
+      Object.fromEntries(ENTITY_TYPES.map((t) => [t, departmentOrder])) as Record<
+        (typeof ENTITY_TYPES)[number],
+        typeof departmentOrder
+      >,
+    ),
+    provenance: z
+      .object({
+        /** Include extensions.provenance unless the request turns it off, default true. */
+        enabled: z.boolean().default(true),
+        /** Request header that turns it off with the value `off`, default x-zhiwang-provenance. */
+        header: z.string().default('x-zhiwang-provenance'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type ZhiwangConfig = z.infer<typeof configSchema>;

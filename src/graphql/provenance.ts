@@ -1,0 +1,43 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Origin } from '../model/attributed';
+
+type Path = GraphQLResolveInfo['path'];
+
+/** `person.residences[].house.address`: response keys, list indexes collapsed to `[]`. */
+export function compactPath(path: Path): string {
+  const parts: string[] = [];
+  for (let p: Path | undefined = path; p; p = p.prev) {
+    if (typeof p.key === 'number') parts.push('[]');
+    else parts.push(parts.length === 0 || parts[parts.length - 1] === '[]' ? p.key : `${p.key}.`);
+  }
+  return parts
+    .reverse()
+    .join('')
+    .replace(/\.$/, '')
+    .replace(/\.\[\]/g, '[]')
+    .replace(/\.\./g, '.');
+}
+
+/**
+ * Collects, per request, which department's data each response path shows. Paths are grouped by
+ * department with list indexes collapsed, so the extension stays small however long the lists are.
+ */
+export class ProvenanceCollector {
+  private readonly byOrigin = new Map<Origin, Set<string>>();
+
+  record(path: Path, origins: readonly Origin[]): void {
+    if (origins.length === 0) return;
+    const p = compactPath(path);
+    for (const o of origins) {
+      let set = this.byOrigin.get(o);
+      if (!set) this.byOrigin.set(o, (set = new Set()));
+      set.add(p);
+    }
+  }
+
+  toJSON(): Record<string, string[]> {
+    return Object.fromEntries(
+      [...this.byOrigin.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([o, s]) => [o, [...s].sort()]),
+    );
+  }
+}

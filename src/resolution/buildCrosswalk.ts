@@ -1,0 +1,112 @@
+import type { Connectors } from '../connectors/createConnectors';
+import type { SourceRecord } from '../connectors/SourceRecord';
+import type { HubStore } from '../store/HubStore';
+import type { Link, PendingRegistrationNumber, UnresolvedReference } from './extractLinks';
+import { extractLinks } from './extractLinks';
+
+export interface CrosswalkBuildReport {
+  readonly records: number;
+  readonly links: number;
+  readonly unresolved: number;
+  readonly byDepartment: Record<
+    string,
+    { records: number; links: number; unresolved: number; error?: string }
+  >;
+  readonly durationMs: number;
+}
+
+const BATCH = 2000;
+
+/**
+ * Builds the crosswalk from exact keys by reading every department in full. A department that fails
+ * is reported and skipped, its existing links are left as they were.
+ */
+export async function buildCrosswalk(
+  connectors: Connectors,
+  store: HubStore,
+  onProgress?: (department: string, records: number) => void,
+): Promise<CrosswalkBuildReport> {
+  const t0 = Date.now();
+  const byDepartment: CrosswalkBuildReport['byDepartment'] = {};
+  let records = 0;
+  let links = 0;
+  let unresolvedCount = 0;
+  for (const connector of Object.values(connectors)) {
+    const stats = { records: 0, links: 0, unresolved: 0 } as CrosswalkBuildReport['byDepartment'][string];
+    byDepartment[connector.department] = stats;
+    // Records known only by a legacy registration number wait until every USCC↔number pair of the
+    // department has been seen; they are few, so they are held in memory.
+    const deferred: Array<{
+      rec: SourceRecord;
+      links: Link[];
+      unresolved: UnresolvedReference[];
+      pending: PendingRegistrationNumber[];
+    }> = [];
+    const registrationNumbers = new Map<string, string>();
+    try {
+      for (const [recordType, mapping] of Object.entries(connector.mapping.records)) {
+        for await (const batch of connector.scan(recordType, null, BATCH)) {
+          const batchLinks: Link[] = [];
+          const batchUnresolved: UnresolvedReference[] = [];
+          const written: SourceRecord[] = [];
+          for (const rec of batch) {
+            const x = extractLinks(rec, mapping);
+            for (const [uscc, regNo] of x.registrationNumbers) registrationNumbers.set(regNo, uscc);
+            if (x.pending.length > 0) {
+              deferred.push({ rec, links: x.links, unresolved: x.unresolved, pending: x.pending });
+              continue;
+            }
+            written.push(rec);
+            batchLinks.push(...x.links);
+            batchUnresolved.push(...x.unresolved);
+          }
+          await store.replaceExactLinks(written.map(recordRef), batchLinks, batchUnresolved);
+          stats.records += batch.length;
+          stats.links += batchLinks.length;
+          stats.unresolved += batchUnresolved.length;
+          onProgress?.(connector.department, stats.records);
+        }
+      }
+      if (deferred.length > 0) {
+        const links: Link[] = [];
+        const unresolved: UnresolvedReference[] = [];
+        for (const d of deferred) {
+          links.push(...d.links);
+          unresolved.push(...d.unresolved);
+          for (const p of d.pending) {
+            const uscc = registrationNumbers.get(p.registrationNumber);
+            if (uscc) links.push({ ...p.link, entityKey: uscc });
+            else {
+              unresolved.push({
+                ...p.link,
+                rawValue: p.registrationNumber,
+                reason: 'only a legacy registration number, and no record pairs it with a USCC',
+              });
+            }
+          }
+        }
+        await store.replaceExactLinks(
+          deferred.map((d) => recordRef(d.rec)),
+          links,
+          unresolved,
+        );
+        stats.links += links.length;
+        stats.unresolved += unresolved.length;
+      }
+    } catch (err) {
+      stats.error = (err as Error).message;
+    }
+    records += stats.records;
+    links += stats.links;
+    unresolvedCount += stats.unresolved;
+  }
+  return { records, links, unresolved: unresolvedCount, byDepartment, durationMs: Date.now() - t0 };
+}
+
+const recordRef = (
+  r: SourceRecord,
+): {
+  department: string;
+  recordType: string;
+  sourceId: string;
+} => ({ department: r.department, recordType: r.recordType, sourceId: r.sourceId });

@@ -1,0 +1,192 @@
+import type { RecordMapping, ReferenceMapping } from '../config/mappingSchema';
+import type { EntityType, Role } from '../config/types';
+import type { MappedValue, SourceRecord } from '../connectors/SourceRecord';
+import { parseHouseCode } from './identifiers/houseCode';
+import { parseIdNumber } from './identifiers/idNumber';
+import { isValidRegistrationNumber } from './identifiers/registrationNumber';
+import { entityKindOf, parseUscc } from './identifiers/uscc';
+
+export const EXACT_KEY_MATCHER_VERSION = 'exact-key/1';
+
+export interface Link {
+  readonly department: string;
+  readonly recordType: string;
+  readonly sourceId: string;
+  readonly role: Role;
+  readonly entityType: EntityType;
+  readonly entityKey: string;
+  readonly confidence: number;
+  readonly validFrom: string | null;
+  readonly validTo: string | null;
+  readonly sourceUpdatedAt: string | null;
+}
+
+export interface UnresolvedReference {
+  readonly department: string;
+  readonly recordType: string;
+  readonly sourceId: string;
+  readonly role: Role;
+  readonly entityType: EntityType;
+  readonly rawValue: string | null;
+  readonly reason: string;
+}
+
+/** A reference known only by a legacy registration number, resolved once every USCC↔REGNO pair is seen. */
+export interface PendingRegistrationNumber {
+  readonly link: Omit<Link, 'entityKey'>;
+  readonly registrationNumber: string;
+}
+
+export interface ExtractedLinks {
+  readonly links: Link[];
+  readonly unresolved: UnresolvedReference[];
+  readonly pending: PendingRegistrationNumber[];
+  /** USCC ↔ legacy registration number pairs stated by this record. */
+  readonly registrationNumbers: Array<[string, string]>;
+}
+
+type KeyResult = { ok: true; type: EntityType; key: string } | { ok: false; reason: string };
+
+/**
+ * Normalises a key by exact rules only: ID numbers upper-cased and upgraded from 15 digits, USCCs
+ * upper-cased, house codes checked for shape. An ID-number slot holding a valid USCC (a company owner
+ * or tenant) is re-typed as a legal entity.
+ */
+export function normalizeKey(type: EntityType, raw: string): KeyResult {
+  switch (type) {
+    case 'PERSON': {
+      const id = parseIdNumber(raw);
+      if (id.ok) return { ok: true, type, key: id.value.normalized };
+      const uscc = parseUscc(raw);
+      if (uscc.ok && uscc.value.warning === null)
+        return { ok: true, type: 'LEGAL_ENTITY', key: uscc.value.normalized };
+      return { ok: false, reason: `invalid ID number: ${id.explanation}` };
+    }
+    case 'LEGAL_ENTITY': {
+      const uscc = parseUscc(raw);
+      return uscc.ok
+        ? { ok: true, type, key: uscc.value.normalized }
+        : { ok: false, reason: `invalid USCC: ${uscc.explanation}` };
+    }
+    case 'HOUSE':
+      return parseHouseCode(raw)
+        ? { ok: true, type, key: raw.trim() }
+        : { ok: false, reason: 'not a 25-digit house code' };
+    default: {
+      const never: never = type;
+      throw new Error(`unhandled entity type ${String(never)}`);
+    }
+  }
+}
+
+const asText = (v: MappedValue | undefined): string | null =>
+  v === null || v === undefined || typeof v === 'object' ? null : String(v);
+
+/** Validity window of a link, from the record's own dates where it has them. */
+function validity(rec: SourceRecord): { validFrom: string | null; validTo: string | null } {
+  const v = rec.values;
+  return {
+    validFrom: asText(v.since ?? v.startDate),
+    validTo: asText(v.until ?? v.endDate),
+  };
+}
+
+/** The links a record states about canonical entities, by exact keys. */
+export function extractLinks(rec: SourceRecord, mapping: RecordMapping): ExtractedLinks {
+  const out: ExtractedLinks = { links: [], unresolved: [], pending: [], registrationNumbers: [] };
+  const base = {
+    department: rec.department,
+    recordType: rec.recordType,
+    sourceId: rec.sourceId,
+    sourceUpdatedAt: rec.updatedAt,
+    ...validity(rec),
+  };
+  let subjectKind: string | null = null;
+
+  const add = (
+    role: Role,
+    type: EntityType,
+    raw: string | null,
+    fallback: string | null,
+    confidence: number,
+    window: { validFrom: string | null; validTo: string | null } = base,
+  ): void => {
+    if (raw !== null && raw.trim() !== '') {
+      const k = normalizeKey(type, raw);
+      if (k.ok) {
+        out.links.push({ ...base, ...window, role, entityType: k.type, entityKey: k.key, confidence });
+        return;
+      }
+      if (fallback === null) {
+        out.unresolved.push({ ...base, role, entityType: type, rawValue: raw, reason: k.reason });
+        return;
+      }
+    }
+    if (fallback !== null && isValidRegistrationNumber(fallback)) {
+      out.pending.push({
+        link: { ...base, ...window, role, entityType: type, confidence },
+        registrationNumber: fallback,
+      });
+    } else if (raw !== null || fallback !== null) {
+      out.unresolved.push({
+        ...base,
+        role,
+        entityType: type,
+        rawValue: raw ?? fallback,
+        reason: 'no valid key',
+      });
+    }
+  };
+
+  if (mapping.subject) {
+    const s = mapping.subject;
+    const raw = asText(rec.values[s.key]);
+    const fallback = s.fallbackKey ? asText(rec.values[s.fallbackKey]) : null;
+    add('SUBJECT', s.entity, raw, fallback, 1);
+    if (s.entity === 'LEGAL_ENTITY' && raw) {
+      const uscc = parseUscc(raw);
+      if (uscc.ok) {
+        subjectKind = entityKindOf(uscc.value.normalized);
+        if (fallback && isValidRegistrationNumber(fallback))
+          out.registrationNumbers.push([uscc.value.normalized, fallback]);
+      }
+    }
+  }
+  // A house code another department claims is weaker evidence than housing's own registry.
+  const houseConfidence = rec.department === 'housing' ? 1 : 0.9;
+  for (const ref of mapping.references) extractReference(ref, rec, subjectKind, houseConfidence, add);
+  return out;
+}
+
+function extractReference(
+  ref: ReferenceMapping,
+  rec: SourceRecord,
+  subjectKind: string | null,
+  houseConfidence: number,
+  add: (
+    role: Role,
+    type: EntityType,
+    raw: string | null,
+    fallback: string | null,
+    confidence: number,
+  ) => void,
+): void {
+  const rows: Array<Readonly<Record<string, MappedValue>>> =
+    ref.list !== undefined
+      ? [...((rec.values[ref.list] as Array<Record<string, MappedValue>> | null) ?? [])]
+      : [rec.values];
+  for (const row of rows) {
+    let type: EntityType | undefined = ref.entity;
+    if (ref.entityBy) {
+      const decoded = asText(row[ref.entityBy.field]);
+      type = decoded === null ? undefined : ref.entityBy.map[decoded];
+      if (type === undefined) type = 'PERSON';
+    }
+    // The legal representative of an individual business (个体工商户) is its operator.
+    const role: Role =
+      ref.role === 'LEGAL_REP' && subjectKind === 'INDIVIDUAL_BUSINESS' ? 'OPERATOR' : ref.role;
+    const raw = asText(row[ref.key]);
+    const fallback = ref.fallbackKey ? asText(row[ref.fallbackKey]) : null;
+    add(role, type!, raw, fallback, type === 'HOUSE' ? houseConfidence : 1);
+  }
+}

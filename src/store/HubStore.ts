@@ -1,0 +1,352 @@
+import { Pool } from 'pg';
+import type { EntityType, Role } from '../config/types';
+import type { Link, UnresolvedReference } from '../resolution/extractLinks';
+import { EXACT_KEY_MATCHER_VERSION } from '../resolution/extractLinks';
+
+/** A crosswalk row as read back: a source record's reference to an entity. */
+export interface CrosswalkLink {
+  readonly department: string;
+  readonly recordType: string;
+  readonly sourceId: string;
+  readonly role: Role;
+  readonly entityType: EntityType;
+  readonly entityKey: string;
+  readonly method: string;
+  readonly confidence: number;
+  readonly sourceUpdatedAt: string | null;
+}
+
+/** A record that refers to an entity, with every other reference the same record makes. */
+export interface EntityRecordLink extends CrosswalkLink {
+  readonly coLinks: readonly CrosswalkLink[];
+}
+
+export interface GridRow {
+  readonly gridCode: string;
+  readonly name: string;
+  readonly communityCode: string;
+  readonly communityName: string;
+  readonly streetCode: string;
+  readonly streetName: string;
+  readonly districtCode: string;
+  readonly districtName: string;
+}
+
+export interface GridStats {
+  readonly persons: number;
+  readonly floatingPersons: number;
+  readonly houses: number;
+  readonly rentals: number;
+  readonly entities: number;
+}
+
+const q = (ident: string): string => `"${ident.replace(/"/g, '""')}"`;
+
+interface LinkRow {
+  department: string;
+  record_type: string;
+  source_id: string;
+  role: Role;
+  entity_type: EntityType;
+  entity_key: string;
+  method: string;
+  confidence: string;
+  source_updated_at: Date | null;
+}
+
+const toLink = (r: LinkRow): CrosswalkLink => ({
+  department: r.department,
+  recordType: r.record_type,
+  sourceId: r.source_id,
+  role: r.role,
+  entityType: r.entity_type,
+  entityKey: r.entity_key,
+  method: r.method,
+  confidence: Number(r.confidence),
+  sourceUpdatedAt: r.source_updated_at ? r.source_updated_at.toISOString() : null,
+});
+
+/** Zhiwang's own PostgreSQL store: the crosswalk, the canonical entity registry and the grid registry. */
+export class HubStore {
+  readonly pool: Pool;
+  private trips = 0;
+
+  constructor(
+    url: string,
+    readonly schema: string,
+    poolSize = 10,
+  ) {
+    this.pool = new Pool({ connectionString: url, max: poolSize });
+    this.pool.on('error', () => undefined);
+  }
+
+  get roundTrips(): number {
+    return this.trips;
+  }
+
+  private t(table: string): string {
+    return `${q(this.schema)}.${q(table)}`;
+  }
+
+  private async query<R>(sql: string, params: unknown[] = []): Promise<R[]> {
+    this.trips++;
+    return (await this.pool.query(sql, params)).rows as R[];
+  }
+
+  /**
+   * Every record that refers to one of the entities, with the record's other references, in one
+   * round trip. Keyed by entity key.
+   */
+  async linksByEntity(type: EntityType, keys: readonly string[]): Promise<Map<string, EntityRecordLink[]>> {
+    const rows = await this.query<
+      LinkRow & { q_key: string; q_role: Role; q_conf: string; q_method: string }
+    >(
+      `SELECT a.entity_key AS q_key, a.role AS q_role, a.confidence AS q_conf, a.method AS q_method, b.*
+         FROM ${this.t('crosswalk')} a
+         JOIN ${this.t('crosswalk')} b USING (department, record_type, source_id)
+        WHERE a.entity_type = $1 AND a.entity_key = ANY($2::text[])
+        ORDER BY a.entity_key, a.department, a.record_type, a.source_id, a.role`,
+      [type, keys],
+    );
+    const out = new Map<string, EntityRecordLink[]>();
+    const byRecord = new Map<string, { link: CrosswalkLink; coLinks: CrosswalkLink[] }>();
+    for (const r of rows) {
+      const id = `${r.q_key}\u0000${r.department}\u0000${r.record_type}\u0000${r.source_id}\u0000${r.q_role}`;
+      let entry = byRecord.get(id);
+      if (!entry) {
+        const link: CrosswalkLink = {
+          ...toLink(r),
+          role: r.q_role,
+          entityType: type,
+          entityKey: r.q_key,
+          confidence: Number(r.q_conf),
+          method: r.q_method,
+        };
+        entry = { link, coLinks: [] };
+        byRecord.set(id, entry);
+        const list = out.get(r.q_key) ?? [];
+        out.set(r.q_key, list);
+        list.push({ ...link, coLinks: entry.coLinks });
+      }
+      entry.coLinks.push(toLink(r));
+    }
+    return out;
+  }
+
+  /** The entities each source record refers to (all roles). Keyed by `department/recordType/sourceId`. */
+  async linksBySource(
+    refs: ReadonlyArray<{ department: string; recordType: string; sourceId: string }>,
+  ): Promise<Map<string, CrosswalkLink[]>> {
+    const rows = await this.query<LinkRow>(
+      `SELECT c.* FROM ${this.t('crosswalk')} c
+         JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)
+           ON c.department = k.d AND c.record_type = k.rt AND c.source_id = k.sid`,
+      [refs.map((r) => r.department), refs.map((r) => r.recordType), refs.map((r) => r.sourceId)],
+    );
+    const out = new Map<string, CrosswalkLink[]>();
+    for (const r of rows) {
+      const key = `${r.department}/${r.record_type}/${r.source_id}`;
+      out.set(key, [...(out.get(key) ?? []), toLink(r)]);
+    }
+    return out;
+  }
+
+  async entitiesExist(type: EntityType, keys: readonly string[]): Promise<Set<string>> {
+    const rows = await this.query<{ entity_key: string }>(
+      `SELECT entity_key FROM ${this.t('canonical_entity')} WHERE entity_type = $1 AND entity_key = ANY($2::text[])`,
+      [type, keys],
+    );
+    return new Set(rows.map((r) => r.entity_key));
+  }
+
+  /** Houses of a grid in house-code order, after a cursor; one more than asked, to tell if more exist. */
+  async housesInGrid(gridCode: string, after: string | null, first: number): Promise<string[]> {
+    const rows = await this.query<{ entity_key: string }>(
+      `SELECT entity_key FROM ${this.t('canonical_entity')}
+        WHERE entity_type = 'HOUSE' AND grid_code = $1 AND ($2::text IS NULL OR entity_key > $2)
+        ORDER BY entity_key LIMIT $3`,
+      [gridCode, after, first + 1],
+    );
+    return rows.map((r) => r.entity_key);
+  }
+
+  async countHousesInGrids(gridCodes: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.query<{ grid_code: string; n: string }>(
+      `SELECT grid_code, count(*) AS n FROM ${this.t('canonical_entity')}
+        WHERE entity_type = 'HOUSE' AND grid_code = ANY($1::text[]) GROUP BY grid_code`,
+      [gridCodes],
+    );
+    return new Map(rows.map((r) => [r.grid_code, Number(r.n)]));
+  }
+
+  async grids(codes: readonly string[]): Promise<Map<string, GridRow>> {
+    const rows = await this.query<Record<string, string>>(
+      `SELECT * FROM ${this.t('grid')} WHERE grid_code = ANY($1::text[])`,
+      [codes],
+    );
+    return new Map(rows.map((r) => [r.grid_code!, toGrid(r)]));
+  }
+
+  async listGrids(after: string | null, first: number, prefix: string | null): Promise<GridRow[]> {
+    const rows = await this.query<Record<string, string>>(
+      `SELECT * FROM ${this.t('grid')} WHERE ($1::text IS NULL OR grid_code > $1) AND ($2::text IS NULL OR grid_code LIKE $2 || '%')
+        ORDER BY grid_code LIMIT $3`,
+      [after, prefix, first + 1],
+    );
+    return rows.map(toGrid);
+  }
+
+  /**
+   * Grid statistics from the crosswalk: persons with a current residence link to a house of the grid
+   * (floating ones through a residence registration), houses, current rentals, and entities registered
+   * or operating there. "Current" means the link's validity window holds today.
+   */
+  async gridStats(gridCodes: readonly string[], today: string): Promise<Map<string, GridStats>> {
+    const rows = await this.query<Record<string, string>>(
+      `WITH g AS (SELECT unnest($1::text[]) AS grid_code),
+       cur AS (
+         SELECT c.*, left(c.entity_key, 14) AS grid_code FROM ${this.t('crosswalk')} c
+          WHERE c.entity_type = 'HOUSE' AND left(c.entity_key, 14) = ANY($1::text[])
+            AND (c.valid_from IS NULL OR c.valid_from <= $2::date) AND (c.valid_to IS NULL OR c.valid_to >= $2::date)
+       ),
+       res AS (
+         SELECT cur.grid_code, s.entity_key AS person, cur.record_type FROM cur
+           JOIN ${this.t('crosswalk')} s USING (department, record_type, source_id)
+          WHERE cur.role IN ('RESIDENCE', 'CURRENT_HOUSE') AND s.role = 'SUBJECT' AND s.entity_type = 'PERSON'
+       )
+       SELECT g.grid_code,
+         (SELECT count(DISTINCT person) FROM res WHERE res.grid_code = g.grid_code) AS persons,
+         (SELECT count(DISTINCT person) FROM res WHERE res.grid_code = g.grid_code AND res.record_type = 'residence_registration') AS floating,
+         (SELECT count(*) FROM ${this.t('canonical_entity')} e WHERE e.entity_type = 'HOUSE' AND e.grid_code = g.grid_code) AS houses,
+         (SELECT count(DISTINCT source_id) FROM cur WHERE cur.grid_code = g.grid_code AND cur.role = 'RENTED_HOUSE') AS rentals,
+         (SELECT count(DISTINCT s.entity_key) FROM cur JOIN ${this.t('crosswalk')} s USING (department, record_type, source_id)
+           WHERE cur.grid_code = g.grid_code AND cur.role IN ('REGISTERED_HOUSE', 'OPERATING_HOUSE')
+             AND s.role = 'SUBJECT' AND s.entity_type = 'LEGAL_ENTITY') AS entities
+       FROM g`,
+      [gridCodes, today],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.grid_code!,
+        {
+          persons: Number(r.persons),
+          floatingPersons: Number(r.floating),
+          houses: Number(r.houses),
+          rentals: Number(r.rentals),
+          entities: Number(r.entities),
+        },
+      ]),
+    );
+  }
+
+  async countCrosswalk(): Promise<number> {
+    const rows = await this.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.t('crosswalk')}`);
+    return Number(rows[0]!.n);
+  }
+
+  /**
+   * Replaces the exact-key links of the given source records: their old EXACT_KEY links and unresolved
+   * notes go, the new ones come in, in one transaction. Manual and address-matched links are kept.
+   */
+  async replaceExactLinks(
+    records: ReadonlyArray<{ department: string; recordType: string; sourceId: string }>,
+    links: readonly Link[],
+    unresolved: readonly UnresolvedReference[],
+  ): Promise<void> {
+    const uniq = new Map<string, Link>();
+    for (const l of links)
+      uniq.set([l.department, l.recordType, l.sourceId, l.role, l.entityType, l.entityKey].join('\u0000'), l);
+    const rows = [...uniq.values()];
+    const col = <K extends keyof Link>(k: K): Array<Link[K]> => rows.map((l) => l[k]);
+    const client = await this.pool.connect();
+    this.trips++;
+    try {
+      await client.query('BEGIN');
+      const recParams = [
+        records.map((r) => r.department),
+        records.map((r) => r.recordType),
+        records.map((r) => r.sourceId),
+      ];
+      await client.query(
+        `DELETE FROM ${this.t('crosswalk')} c USING unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)
+          WHERE c.department = k.d AND c.record_type = k.rt AND c.source_id = k.sid AND c.method = 'EXACT_KEY'`,
+        recParams,
+      );
+      await client.query(
+        `DELETE FROM ${this.t('unresolved_reference')} c USING unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)
+          WHERE c.department = k.d AND c.record_type = k.rt AND c.source_id = k.sid`,
+        recParams,
+      );
+      if (rows.length > 0) {
+        await client.query(
+          `INSERT INTO ${this.t('crosswalk')} (department, record_type, source_id, role, entity_type, entity_key, method,
+             confidence, matcher_version, valid_from, valid_to, source_updated_at)
+           SELECT d, rt, sid, role, et, ek, 'EXACT_KEY', conf, $7, vf, vt, su
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $8::numeric[],
+                         $9::date[], $10::date[], $11::timestamptz[]) AS k(d, rt, sid, role, et, ek, conf, vf, vt, su)
+           ON CONFLICT (department, record_type, source_id, role, entity_type, entity_key) DO NOTHING`,
+          [
+            col('department'),
+            col('recordType'),
+            col('sourceId'),
+            col('role'),
+            col('entityType'),
+            col('entityKey'),
+            EXACT_KEY_MATCHER_VERSION,
+            col('confidence'),
+            col('validFrom'),
+            col('validTo'),
+            col('sourceUpdatedAt'),
+          ],
+        );
+        const entities = new Map(rows.map((l) => [`${l.entityType}\u0000${l.entityKey}`, l]));
+        const ents = [...entities.values()];
+        await client.query(
+          `INSERT INTO ${this.t('canonical_entity')} (entity_type, entity_key, grid_code)
+           SELECT et, ek, CASE WHEN et = 'HOUSE' THEN left(ek, 14) END FROM unnest($1::text[], $2::text[]) AS k(et, ek)
+           ON CONFLICT DO NOTHING`,
+          [ents.map((l) => l.entityType), ents.map((l) => l.entityKey)],
+        );
+      }
+      if (unresolved.length > 0) {
+        await client.query(
+          `INSERT INTO ${this.t('unresolved_reference')} (department, record_type, source_id, role, entity_type, raw_value, reason)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+           ON CONFLICT DO NOTHING`,
+          [
+            unresolved.map((u) => u.department),
+            unresolved.map((u) => u.recordType),
+            unresolved.map((u) => u.sourceId),
+            unresolved.map((u) => u.role),
+            unresolved.map((u) => u.entityType),
+            unresolved.map((u) => u.rawValue),
+            unresolved.map((u) => u.reason),
+          ],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function toGrid(r: Record<string, string>): GridRow {
+  return {
+    gridCode: r.grid_code!,
+    name: r.name!,
+    communityCode: r.community_code!,
+    communityName: r.community_name!,
+    streetCode: r.street_code!,
+    streetName: r.street_name!,
+    districtCode: r.district_code!,
+    districtName: r.district_name!,
+  };
+}
