@@ -5,17 +5,11 @@ type Path = GraphQLResolveInfo['path'];
 
 /** `person.residences[].house.address`: response keys, list indexes collapsed to `[]`. */
 export function compactPath(path: Path): string {
-  const parts: string[] = [];
-  for (let p: Path | undefined = path; p; p = p.prev) {
-    if (typeof p.key === 'number') parts.push('[]');
-    else parts.push(parts.length === 0 || parts[parts.length - 1] === '[]' ? p.key : `${p.key}.`);
-  }
-  return parts
-    .reverse()
-    .join('')
-    .replace(/\.$/, '')
-    .replace(/\.\[\]/g, '[]')
-    .replace(/\.\./g, '.');
+  const keys: Array<string | number> = [];
+  for (let p: Path | undefined = path; p; p = p.prev) keys.unshift(p.key);
+  let out = '';
+  for (const k of keys) out += typeof k === 'number' ? '[]' : out === '' ? k : `.${k}`;
+  return out;
 }
 
 /**

@@ -1,0 +1,97 @@
+import { MongoClient } from 'mongodb';
+import type { ApolloServer } from '@apollo/server';
+import { seedDemo, startHub, startServices, type Logger, type RunningHub } from '../../src/app';
+import type { ZhiwangConfig } from '../../src/config/configSchema';
+import { loadConfig, type LoadedConfig } from '../../src/config/loadConfig';
+import { createContext, type RequestContext } from '../../src/graphql/context';
+import type { SeedReport } from '../../src/seed';
+import { HubStore } from '../../src/store/HubStore';
+import { migrateHubStore } from '../../src/store/migrate';
+import { createMongo, type MongoPlacement, type PgPlacement, type PgTarget } from './databases';
+
+/** The reference "today" of generated data, so that "active" and "current" are stable in tests. */
+export const TEST_TODAY = '2026-11-01';
+
+export const quietLogger: Logger = {
+  info: () => undefined,
+  error: (m, err) => {
+    if (process.env.ZHIWANG_TEST_VERBOSE) console.error(m, err);
+  },
+};
+
+/** The shipped config with every URL and schema pointed at a suite's own databases. */
+export function testConfig(
+  pg: PgPlacement,
+  mongo: MongoPlacement,
+  patch?: (c: ZhiwangConfig) => void,
+): LoadedConfig {
+  const loaded = loadConfig(undefined, {});
+  const c: ZhiwangConfig = structuredClone(loaded.config);
+  c.embedded.enabled = false;
+  c.store.url = pg.urls.hub;
+  c.store.schema = pg.schemas.hub;
+  for (const d of ['police', 'housing', 'civil'] as const) {
+    c.departments[d].url = pg.urls[d];
+    c.departments[d].schema = pg.schemas[d];
+    c.departments[d].timeoutMs = 30_000;
+  }
+  c.departments.market.url = mongo.url;
+  c.departments.market.database = mongo.database;
+  patch?.(c);
+  return { ...loaded, config: c };
+}
+
+export interface TestHub {
+  readonly running: RunningHub;
+  readonly loaded: LoadedConfig;
+  readonly pg: PgPlacement;
+  readonly mongo: MongoPlacement;
+  readonly seed: SeedReport;
+  readonly apollo: ApolloServer<RequestContext>;
+  context(options?: { provenance?: boolean }): RequestContext;
+  close(): Promise<void>;
+}
+
+/** Seeds the test scale into fresh databases, starts the hub in-process (no port) and builds the crosswalk. */
+export async function createTestHub(target: PgTarget, options: { seed?: number } = {}): Promise<TestHub> {
+  const pg = await target.create();
+  const mongo = await createMongo();
+  try {
+    const loaded = testConfig(pg, mongo);
+    const services = await startServices(loaded, quietLogger);
+    const store = new HubStore(services.storeUrl, loaded.config.store.schema);
+    await migrateHubStore(store.pool, loaded.config.store.schema);
+    const seed = await seedDemo(loaded, services, store, { seed: options.seed ?? 7, scale: 'test' });
+    await store.close();
+    const running = await startHub(loaded, quietLogger, { listen: false, today: () => TEST_TODAY });
+    return {
+      running,
+      loaded,
+      pg,
+      mongo,
+      seed,
+      apollo: running.apollo,
+      context: (o) => createContext(running.hub, { provenance: o?.provenance ?? true }),
+      close: async () => {
+        await running.close();
+        await dropMongo(mongo);
+        await mongo.close();
+        await pg.drop();
+      },
+    };
+  } catch (err) {
+    await mongo.close().catch(() => undefined);
+    await pg.drop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function dropMongo(mongo: MongoPlacement): Promise<void> {
+  const client = new MongoClient(mongo.url, { serverMonitoringMode: 'poll' });
+  try {
+    await client.connect();
+    await client.db(mongo.database).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
