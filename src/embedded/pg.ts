@@ -8,8 +8,6 @@ export interface EmbeddedPgOptions {
   readonly dataDir: string;
   /** Port, 0 for a free one. */
   readonly port: number;
-  /** Concurrent connections the socket accepts; at least the sum of the pools using it. */
-  readonly maxConnections?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -43,9 +41,10 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /**
- * Starts PGlite behind @electric-sql/pglite-socket in a child process, so that the `pg` driver talks
- * to it exactly as to a real server, and its single-threaded WASM engine never blocks the hub's event
- * loop. PGlite serves one database; departments and the hub store each get a schema in it.
+ * Starts PGlite behind a PostgreSQL wire-protocol socket (pgliteServerProcess.js) in a child process,
+ * so that the `pg` driver talks to it exactly as to a real server, and its single-threaded WASM engine
+ * never blocks the hub's event loop. PGlite serves one database; departments and the hub store each
+ * get a schema in it.
  */
 export async function startEmbeddedPg(options: EmbeddedPgOptions): Promise<EmbeddedPg> {
   const port = options.port === 0 ? await freePort() : options.port;
@@ -54,18 +53,10 @@ export async function startEmbeddedPg(options: EmbeddedPgOptions): Promise<Embed
   }
   const db = options.dataDir === 'memory://' ? 'memory://' : resolve(options.dataDir);
   if (db !== 'memory://') mkdirSync(dirname(db), { recursive: true });
-  const script = join(dirname(require.resolve('@electric-sql/pglite-socket')), 'scripts', 'server.js');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      script,
-      `--db=${db}`,
-      `--port=${port}`,
-      '--host=127.0.0.1',
-      `--max-connections=${options.maxConnections ?? 64}`,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const script = join(__dirname, 'pgliteServerProcess.js');
+  const child: ChildProcess = spawn(process.execPath, [script, db, String(port), '127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-4000);

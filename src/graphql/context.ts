@@ -43,7 +43,7 @@ function recordLoader(
         throw err;
       }
     },
-    { cacheKeyFn: refKey, maxBatchSize: 1000 },
+    { cacheKeyFn: refKey },
   );
 }
 

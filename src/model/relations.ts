@@ -37,7 +37,7 @@ function relation(lr: LinkedRecord, leaves: Record<string, unknown>): RelationOb
 }
 
 /** Fails the field when a department that holds the entity's records of this kind is down. */
-function require(view: EntityView, departments: readonly Department[]): void {
+function requireReachable(view: EntityView, departments: readonly Department[]): void {
   for (const d of departments) {
     const reason = view.unavailable.get(d);
     if (reason !== undefined) throw new SourceUnavailableError(d, reason);
@@ -68,7 +68,7 @@ function uniqueRefs(refs: ReadonlyArray<EntityRef | null>): EntityRef[] {
 // ---- Person ---------------------------------------------------------------------------------
 
 export function residences(view: EntityView, today: string): RelationObject[] {
-  require(view, ['police']);
+  requireReachable(view, ['police']);
   return records(view, ['RESIDENCE_REGISTRATION', 'PERSON_REGISTRATION'], ['SUBJECT']).map((lr) => {
     const v = lr.record!.values;
     const registration = lr.record!.kind === 'RESIDENCE_REGISTRATION';
@@ -114,17 +114,17 @@ function rental(lr: LinkedRecord, today: string): RelationObject {
 }
 
 export function personRentals(view: EntityView, today: string): RelationObject[] {
-  require(view, ['housing']);
+  requireReachable(view, ['housing']);
   return records(view, ['RENTAL'], ['TENANT', 'LESSOR']).map((lr) => rental(lr, today));
 }
 
 export function ownedHouses(view: EntityView): EntityRef[] {
-  require(view, ['housing']);
+  requireReachable(view, ['housing']);
   return uniqueRefs(records(view, ['HOUSE'], ['OWNER']).map((lr) => ref(coLink(lr, ['SUBJECT'], 'HOUSE'))));
 }
 
 export function welfare(view: EntityView): RelationObject[] {
-  require(view, ['civil']);
+  requireReachable(view, ['civil']);
   return records(view, ['ALLOWANCE'], ['SUBJECT']).map((lr) => {
     const v = lr.record!.values;
     return relation(lr, {
@@ -145,7 +145,7 @@ const ROLE_NAMES: Partial<Record<Role, string>> = {
 };
 
 export function legalRoles(view: EntityView): RelationObject[] {
-  require(view, ['market', 'civil']);
+  requireReachable(view, ['market', 'civil']);
   return records(view, ['LEGAL_ENTITY'], ['LEGAL_REP', 'OPERATOR', 'SHAREHOLDER']).map((lr) => {
     const shares =
       lr.link.role === 'SHAREHOLDER'
@@ -163,7 +163,7 @@ export function legalRoles(view: EntityView): RelationObject[] {
 }
 
 export function death(view: EntityView): RelationObject | null {
-  require(view, ['civil']);
+  requireReachable(view, ['civil']);
   const [lr] = records(view, ['DEATH'], ['SUBJECT']);
   if (!lr) return null;
   return relation(lr, {
@@ -175,14 +175,14 @@ export function death(view: EntityView): RelationObject | null {
 // ---- House ----------------------------------------------------------------------------------
 
 export function owner(view: EntityView): Attributed {
-  require(view, ['housing']);
+  requireReachable(view, ['housing']);
   const [lr] = records(view, ['HOUSE'], ['SUBJECT']);
   const o = lr ? ref(coLink(lr, ['OWNER'])) : null;
   return attributed(o, o ? ['housing'] : []);
 }
 
 export function residents(view: EntityView, today: string): EntityRef[] {
-  require(view, ['police']);
+  requireReachable(view, ['police']);
   const current = records(
     view,
     ['RESIDENCE_REGISTRATION', 'PERSON_REGISTRATION'],
@@ -197,12 +197,12 @@ export function residents(view: EntityView, today: string): EntityRef[] {
 }
 
 export function houseRentals(view: EntityView, today: string): RelationObject[] {
-  require(view, ['housing']);
+  requireReachable(view, ['housing']);
   return records(view, ['RENTAL'], ['RENTED_HOUSE']).map((lr) => rental(lr, today));
 }
 
 export function houseLegalEntities(view: EntityView): EntityRef[] {
-  require(view, ['market', 'civil']);
+  requireReachable(view, ['market', 'civil']);
   return uniqueRefs(
     records(view, ['LEGAL_ENTITY'], ['REGISTERED_HOUSE', 'OPERATING_HOUSE']).map((lr) =>
       ref(coLink(lr, ['SUBJECT'], 'LEGAL_ENTITY')),
@@ -213,7 +213,7 @@ export function houseLegalEntities(view: EntityView): EntityRef[] {
 // ---- Legal entity ---------------------------------------------------------------------------
 
 function subjectCoLink(view: EntityView, roles: readonly Role[], type: EntityType): Attributed {
-  require(view, ['market', 'civil']);
+  requireReachable(view, ['market', 'civil']);
   for (const lr of records(view, ['LEGAL_ENTITY'], ['SUBJECT'])) {
     const l = coLink(lr, roles, type);
     if (l) return attributed(ref(l), [lr.link.department as Department]);
@@ -229,7 +229,7 @@ export const operatingHouse = (view: EntityView): Attributed =>
   subjectCoLink(view, ['OPERATING_HOUSE'], 'HOUSE');
 
 export function shareholders(view: EntityView): AttributedObject[] {
-  require(view, ['market']);
+  requireReachable(view, ['market']);
   return records(view, ['LEGAL_ENTITY'], ['SUBJECT']).flatMap((lr) =>
     ((lr.record!.values.shareholders as Array<Record<string, MappedValue>> | null) ?? []).map((s) => {
       const k = typeof s.id === 'string' ? normalizeKey('PERSON', s.id) : null;

@@ -7,7 +7,7 @@ import { startEmbeddedPg } from '../../src/embedded/pg';
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env.ZHIWANG_EMBEDDED_PG_URL) return;
-  const pg = await startEmbeddedPg({ dataDir: 'memory://', port: 0, maxConnections: 200 });
+  const pg = await startEmbeddedPg({ dataDir: 'memory://', port: 0 });
   process.env.ZHIWANG_EMBEDDED_PG_URL = pg.url;
   (globalThis as Record<string, unknown>).__zhiwangEmbeddedPg = pg;
 }

@@ -1,0 +1,226 @@
+import { join, resolve } from 'node:path';
+import type { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { MongoClient } from 'mongodb';
+import { Pool } from 'pg';
+import type { LoadedConfig } from './config/loadConfig';
+import { PG_DEPARTMENTS, type Department } from './config/types';
+import {
+  closeConnectors,
+  createConnectors,
+  openConnectors,
+  type Connectors,
+} from './connectors/createConnectors';
+import { startEmbeddedMongo, type EmbeddedMongo } from './embedded/mongo';
+import { startEmbeddedPg, type EmbeddedPg } from './embedded/pg';
+import { createContext, type RequestContext } from './graphql/context';
+import { shanghaiToday, type Hub } from './graphql/Hub';
+import { createApolloServer } from './graphql/server';
+import { buildCrosswalk, type CrosswalkBuildReport } from './resolution/buildCrosswalk';
+import { seedDepartments, type SeedOptions, type SeedReport } from './seed';
+import { HubStore } from './store/HubStore';
+import { migrateHubStore } from './store/migrate';
+
+export interface Logger {
+  info(message: string): void;
+  error(message: string, err?: unknown): void;
+}
+
+/** The databases Zhiwang talks to: real servers from config, embedded ones for whatever is left empty. */
+export interface Services {
+  readonly storeUrl: string;
+  readonly urls: Readonly<Record<Department, string>>;
+  readonly embeddedPg: EmbeddedPg | null;
+  readonly embeddedMongo: EmbeddedMongo | null;
+  close(): Promise<void>;
+}
+
+export async function startServices(loaded: LoadedConfig, log: Logger): Promise<Services> {
+  const { config } = loaded;
+  const e = config.embedded;
+  const needPg = !config.store.url || PG_DEPARTMENTS.some((d) => !config.departments[d].url);
+  const needMongo = !config.departments.market.url;
+  if ((needPg || needMongo) && !e.enabled) {
+    throw new Error(
+      'a database URL is missing and embedded.enabled is false; set the URLs or enable embedded mode',
+    );
+  }
+  let pg: EmbeddedPg | null = null;
+  let mongo: EmbeddedMongo | null = null;
+  try {
+    if (needPg) {
+      log.info(
+        `starting embedded Postgres (PGlite) on 127.0.0.1:${e.pgPort}, data in ${resolve(e.dataDir, 'pg')}`,
+      );
+      pg = await startEmbeddedPg({ dataDir: join(e.dataDir, 'pg'), port: e.pgPort });
+    }
+    if (needMongo) {
+      log.info(
+        `starting embedded MongoDB-compatible server on 127.0.0.1:${e.mongoPort}, data in ${resolve(e.dataDir, 'mongo')}`,
+      );
+      mongo = await startEmbeddedMongo({ port: e.mongoPort, dataDir: join(e.dataDir, 'mongo') });
+    }
+  } catch (err) {
+    await pg?.close();
+    throw err;
+  }
+  const pgUrl = (url: string | undefined): string => url ?? pg!.url;
+  return {
+    storeUrl: pgUrl(config.store.url),
+    urls: {
+      police: pgUrl(config.departments.police.url),
+      housing: pgUrl(config.departments.housing.url),
+      civil: pgUrl(config.departments.civil.url),
+      market: config.departments.market.url ?? mongo!.url,
+    },
+    embeddedPg: pg,
+    embeddedMongo: mongo,
+    close: async () => {
+      await mongo?.close();
+      await pg?.close();
+    },
+  };
+}
+
+/**
+ * Fills the departmental stand-ins with generated demo data. Only the generator writes to a
+ * department, through its own pools; the connectors stay read-only.
+ */
+export async function seedDemo(
+  loaded: LoadedConfig,
+  services: Services,
+  store: HubStore,
+  options: SeedOptions,
+  onProgress?: (stage: string, done: number, total: number) => void,
+): Promise<SeedReport> {
+  const { config } = loaded;
+  const pools: Pool[] = [];
+  const target = (d: (typeof PG_DEPARTMENTS)[number]) => {
+    const pool = new Pool({ connectionString: services.urls[d], max: 4 });
+    pools.push(pool);
+    return { pool, schema: config.departments[d].schema };
+  };
+  const mongo = new MongoClient(services.urls.market, { serverMonitoringMode: 'poll' });
+  try {
+    await mongo.connect();
+    return await seedDepartments(
+      {
+        police: target('police'),
+        housing: target('housing'),
+        civil: target('civil'),
+        hub: { pool: store.pool, schema: store.schema },
+        market: mongo.db(config.departments.market.database),
+      },
+      options,
+      onProgress,
+    );
+  } finally {
+    await Promise.all(pools.map((p) => p.end()));
+    await mongo.close();
+  }
+}
+
+export async function hasSeedRun(store: HubStore): Promise<boolean> {
+  const r = await store.pool.query(
+    `SELECT 1 FROM "${store.schema}".seed_run WHERE finished_at IS NOT NULL LIMIT 1`,
+  );
+  return r.rowCount !== null && r.rowCount > 0;
+}
+
+export interface RunningHub {
+  readonly hub: Hub;
+  readonly apollo: ApolloServer<RequestContext>;
+  readonly url: string | null;
+  readonly crosswalk: CrosswalkBuildReport | null;
+  readonly seed: SeedReport | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly listen: boolean;
+  /** Fixed "today" for tests; default today in Asia/Shanghai. */
+  readonly today?: () => string;
+}
+
+/**
+ * Starts the hub: databases (embedded where no URL is configured), the store's migrations, demo data
+ * on the first embedded start, the crosswalk when it is empty, then the GraphQL endpoint.
+ */
+export async function startHub(
+  loaded: LoadedConfig,
+  log: Logger,
+  options: StartOptions,
+): Promise<RunningHub> {
+  const { config } = loaded;
+  const services = await startServices(loaded, log);
+  const store = new HubStore(services.storeUrl, config.store.schema, config.store.poolSize);
+  let connectors: Connectors | null = null;
+  try {
+    await migrateHubStore(store.pool, config.store.schema);
+    let seed: SeedReport | null = null;
+    const embeddedDepartments = services.embeddedPg !== null && services.embeddedMongo !== null;
+    if (embeddedDepartments && config.embedded.seedDemo && !(await hasSeedRun(store))) {
+      log.info(
+        `first start: seeding demo data (seed ${config.embedded.seed}); this takes a few minutes once`,
+      );
+      let lastStage = '';
+      seed = await seedDemo(
+        loaded,
+        services,
+        store,
+        { seed: config.embedded.seed, scale: 'demo' },
+        (stage) => {
+          if (stage !== lastStage) log.info(`  seeding ${(lastStage = stage)}`);
+        },
+      );
+      log.info(`seeded in ${(seed.durationMs / 1000).toFixed(1)} s`);
+    }
+    connectors = createConnectors(loaded, services.urls);
+    const down = await openConnectors(connectors);
+    for (const [d, err] of down)
+      log.error(`department ${d} is unavailable at startup; serving the others`, err);
+    let crosswalk: CrosswalkBuildReport | null = null;
+    if ((await store.countCrosswalk()) === 0) {
+      log.info('building the crosswalk from exact keys');
+      crosswalk = await buildCrosswalk(connectors, store);
+      log.info(
+        `crosswalk: ${crosswalk.links} links from ${crosswalk.records} records in ${(crosswalk.durationMs / 1000).toFixed(1)} s`,
+      );
+    }
+    const hub: Hub = { loaded, connectors, store, today: options.today ?? shanghaiToday };
+    let url: string | null = null;
+    const apollo = createApolloServer({ logger: log, introspection: config.server.introspection });
+    if (options.listen) {
+      const started = await startStandaloneServer(apollo, {
+        listen: { port: config.server.port, host: config.server.host },
+        context: async ({ req }) =>
+          createContext(hub, {
+            provenance:
+              config.provenance.enabled && req.headers[config.provenance.header.toLowerCase()] !== 'off',
+          }),
+      });
+      url = started.url.replace(/\/$/, '') + '/graphql';
+    } else {
+      await apollo.start();
+    }
+    const opened = connectors;
+    return {
+      hub,
+      apollo,
+      url,
+      crosswalk,
+      seed,
+      close: async () => {
+        await apollo.stop();
+        await closeConnectors(opened);
+        await store.close();
+        await services.close();
+      },
+    };
+  } catch (err) {
+    if (connectors) await closeConnectors(connectors).catch(() => undefined);
+    await store.close().catch(() => undefined);
+    await services.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { hasSeedRun, seedDemo, startHub, startServices, type Logger } from '../app';
+import { loadConfig, DEFAULT_CONFIG_PATH, type LoadedConfig } from '../config/loadConfig';
+import { closeConnectors, createConnectors, openConnectors } from '../connectors/createConnectors';
+import { ConfigError } from '../errors';
+import { buildCrosswalk } from '../resolution/buildCrosswalk';
+import type { SeedScale } from '../seed';
+import { HubStore } from '../store/HubStore';
+import { migrateHubStore } from '../store/migrate';
+
+const USAGE = `zhiwang — the 织网 data-integration hub
+
+Usage:
+  zhiwang start                      serve GraphQL (embedded databases unless URLs are configured)
+  zhiwang seed [--scale demo|test|bench] [--seed 42] [--persons N] [--houses N] [--entities N]
+                                     generate the departmental demo data, then build the crosswalk
+  zhiwang crosswalk                  rebuild the crosswalk from exact keys
+  zhiwang health                     check every department
+  zhiwang config                     validate the config and print it
+
+Options:
+  --config PATH                      config file (default config/zhiwang.yaml; env ZHIWANG_CONFIG)
+`;
+
+const log: Logger = {
+  info: (m) => console.log(`[zhiwang] ${m}`),
+  error: (m, err) => console.error(`[zhiwang] ${m}${err ? `: ${(err as Error).stack ?? String(err)}` : ''}`),
+};
+
+function intOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ConfigError(`--${name}`, `expected a positive integer, got ${value}`);
+  return n;
+}
+
+async function withStore<T>(
+  loaded: LoadedConfig,
+  fn: (ctx: Awaited<ReturnType<typeof open>>) => Promise<T>,
+): Promise<T> {
+  const ctx = await open(loaded);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.store.close();
+    await ctx.services.close();
+  }
+}
+
+async function open(loaded: LoadedConfig) {
+  const services = await startServices(loaded, log);
+  const store = new HubStore(services.storeUrl, loaded.config.store.schema);
+  await migrateHubStore(store.pool, loaded.config.store.schema);
+  return { services, store };
+}
+
+async function rebuildCrosswalk(
+  loaded: LoadedConfig,
+  services: Awaited<ReturnType<typeof open>>['services'],
+  store: HubStore,
+) {
+  const connectors = createConnectors(loaded, services.urls);
+  try {
+    const down = await openConnectors(connectors);
+    for (const [d, err] of down) log.error(`department ${d} is unavailable`, err);
+    const report = await buildCrosswalk(connectors, store);
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    await closeConnectors(connectors);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      scale: { type: 'string', default: 'demo' },
+      seed: { type: 'string', default: '42' },
+      persons: { type: 'string' },
+      houses: { type: 'string' },
+      entities: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const loaded = loadConfig(values.config ?? process.env.ZHIWANG_CONFIG ?? DEFAULT_CONFIG_PATH);
+  switch (command) {
+    case 'config':
+      console.log(JSON.stringify(loaded.config, null, 2));
+      return 0;
+    case 'start': {
+      const running = await startHub(loaded, log, { listen: true });
+      log.info(`GraphQL ready at ${running.url}`);
+      log.info(
+        `try: curl -s ${running.url} -H 'content-type: application/json' -d '{"query":"{ grids(first: 3) { edges { node { code name street } } } }"}'`,
+      );
+      log.info('or open the URL in a browser for Apollo Sandbox; Ctrl-C stops');
+      await new Promise<void>((resolveStop) => {
+        const stop = (): void => resolveStop();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      log.info('stopping');
+      await running.close();
+      return 0;
+    }
+    case 'seed': {
+      const scale = values.scale as SeedScale;
+      if (!['demo', 'test', 'bench'].includes(scale))
+        throw new ConfigError('--scale', 'expected demo, test or bench');
+      const seed = Number(values.seed);
+      if (!Number.isInteger(seed)) throw new ConfigError('--seed', `expected an integer, got ${values.seed}`);
+      return withStore(loaded, async ({ services, store }) => {
+        if (await hasSeedRun(store)) {
+          log.error('the departments already hold seeded data; drop them (or ./data in embedded mode) first');
+          return 1;
+        }
+        const report = await seedDemo(
+          loaded,
+          services,
+          store,
+          {
+            seed,
+            scale,
+            persons: intOption(values.persons, 'persons'),
+            houses: intOption(values.houses, 'houses'),
+            entities: intOption(values.entities, 'entities'),
+          },
+          (stage, done, total) => {
+            if (process.stdout.isTTY) process.stdout.write(`\r  ${stage}: ${done}/${total}      `);
+          },
+        );
+        if (process.stdout.isTTY) process.stdout.write('\n');
+        console.log(JSON.stringify(report, null, 2));
+        await rebuildCrosswalk(loaded, services, store);
+        return 0;
+      });
+    }
+    case 'crosswalk':
+      return withStore(loaded, async ({ services, store }) => {
+        await rebuildCrosswalk(loaded, services, store);
+        return 0;
+      });
+    case 'health':
+      return withStore(loaded, async ({ services }) => {
+        const connectors = createConnectors(loaded, services.urls);
+        await openConnectors(connectors);
+        const hs = await Promise.all(Object.values(connectors).map((c) => c.health()));
+        await closeConnectors(connectors);
+        console.log(JSON.stringify(hs, null, 2));
+        return hs.every((h) => h.ok) ? 0 : 1;
+      });
+    default:
+      console.error(`unknown command ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) console.error(`[zhiwang] ${err.message}`);
+    else console.error('[zhiwang] failed:', err);
+    process.exit(1);
+  },
+);
