@@ -199,7 +199,7 @@ export async function startHub(
               config.provenance.enabled && req.headers[config.provenance.header.toLowerCase()] !== 'off',
           }),
       });
-      url = started.url.replace(/\/$/, '') + '/graphql';
+      url = started.url.replace(/\/$/, '').replace('//127.0.0.1:', '//localhost:') + '/graphql';
     } else {
       await apollo.start();
     }

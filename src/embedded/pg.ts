@@ -55,7 +55,9 @@ export async function startEmbeddedPg(options: EmbeddedPgOptions): Promise<Embed
   if (db !== 'memory://') mkdirSync(dirname(db), { recursive: true });
   const script = join(__dirname, 'pgliteServerProcess.js');
   const child: ChildProcess = spawn(process.execPath, [script, db, String(port), '127.0.0.1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel closes when this process dies, however it dies; the server exits with it, so it
+    // never outlives the hub holding its port and data directory.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
   const collect = (chunk: Buffer): void => {

@@ -145,6 +145,8 @@ async function main() {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Started by the hub with an IPC channel: when the hub goes away, so does this server.
+  process.on('disconnect', stop);
 }
 
 main().catch((err) => {
