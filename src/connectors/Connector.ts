@@ -66,3 +66,23 @@ export function sourceColumn(mapping: DepartmentMapping, recordType: string, fie
     throw new Error(`${mapping.department}.${recordType} has no scalar field ${field}`);
   return f.from;
 }
+
+/**
+ * Keyset pagination over (watermark, key): fetches the page after the cursor until a short page.
+ * Both connectors scan this way, so a change stream resumes exactly after its last record.
+ */
+export async function* keysetPages(
+  after: Watermark | null,
+  batchSize: number,
+  fetchAfter: (cursor: Watermark | null) => Promise<SourceRecord[]>,
+): AsyncIterable<SourceRecord[]> {
+  let cursor = after;
+  for (;;) {
+    const batch = await fetchAfter(cursor);
+    if (batch.length === 0) return;
+    yield batch;
+    const last = batch[batch.length - 1]!;
+    cursor = { updatedAt: last.updatedAt ?? '1970-01-01T00:00:00Z', sourceId: last.sourceId };
+    if (batch.length < batchSize) return;
+  }
+}

@@ -41,6 +41,20 @@ export interface EntityView extends EntityRef, AttributedObject {
   readonly conflicts: readonly Conflict[];
 }
 
+/** The components of a standard address, as House.components shows them. */
+export const HOUSE_COMPONENTS = [
+  'district',
+  'street',
+  'community',
+  'road',
+  'doorNumber',
+  'compound',
+  'building',
+  'unit',
+  'floor',
+  'room',
+] as const;
+
 /** Canonical attributes per entity type, apart from the key. */
 export const CANONICAL_ATTRIBUTES: Record<EntityType, readonly string[]> = {
   PERSON: [
@@ -53,22 +67,7 @@ export const CANONICAL_ATTRIBUTES: Record<EntityType, readonly string[]> = {
     'registrationType',
     'status',
   ],
-  HOUSE: [
-    'address',
-    'district',
-    'street',
-    'community',
-    'road',
-    'doorNumber',
-    'compound',
-    'building',
-    'unit',
-    'floor',
-    'room',
-    'use',
-    'area',
-    'status',
-  ],
+  HOUSE: ['address', ...HOUSE_COMPONENTS, 'use', 'area', 'status'],
   LEGAL_ENTITY: [
     'name',
     'registrationNumber',

@@ -1,21 +1,8 @@
 import type { RequestContext } from '../graphql/context';
-import type { EntityRef } from '../model/EntityView';
+import { HOUSE_COMPONENTS, type EntityRef } from '../model/EntityView';
 import * as rel from '../model/relations';
 import { entityCommon, hubValue } from './common';
 import { fromView, partyTypeName } from './entityField';
-
-const COMPONENTS = [
-  'district',
-  'street',
-  'community',
-  'road',
-  'doorNumber',
-  'compound',
-  'building',
-  'unit',
-  'floor',
-  'room',
-];
 
 export const House = {
   houseCode: entityCommon.key,
@@ -27,7 +14,7 @@ export const House = {
     return grid ? hubValue(grid) : null;
   },
   components: fromView((v) => ({
-    attributes: Object.fromEntries(COMPONENTS.map((c) => [c, v.attributes[c]!])),
+    attributes: Object.fromEntries(HOUSE_COMPONENTS.map((c) => [c, v.attributes[c]!])),
   })),
   owner: fromView((v) => rel.owner(v)),
   residents: fromView((v, ctx) => rel.residents(v, ctx.today)),

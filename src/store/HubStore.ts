@@ -4,16 +4,18 @@ import type { Link, UnresolvedReference } from '../resolution/extractLinks';
 import { EXACT_KEY_MATCHER_VERSION } from '../resolution/extractLinks';
 
 /** A crosswalk row as read back: a source record's reference to an entity. */
-export interface CrosswalkLink {
-  readonly department: string;
-  readonly recordType: string;
-  readonly sourceId: string;
-  readonly role: Role;
-  readonly entityType: EntityType;
-  readonly entityKey: string;
+export interface CrosswalkLink extends Pick<
+  Link,
+  | 'department'
+  | 'recordType'
+  | 'sourceId'
+  | 'role'
+  | 'entityType'
+  | 'entityKey'
+  | 'confidence'
+  | 'sourceUpdatedAt'
+> {
   readonly method: string;
-  readonly confidence: number;
-  readonly sourceUpdatedAt: string | null;
 }
 
 /** A record that refers to an entity, with every other reference the same record makes. */

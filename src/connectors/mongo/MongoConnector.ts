@@ -2,7 +2,7 @@ import { MongoClient, type Collection, type Document, type Filter } from 'mongod
 import type { DepartmentMapping } from '../../config/mappingSchema';
 import { DepartmentError } from '../../errors';
 import type { Connector, Criterion, HealthStatus, RecordRef, Watermark } from '../Connector';
-import { refKey, sourceColumn } from '../Connector';
+import { keysetPages, refKey, sourceColumn } from '../Connector';
 import { mapRecord } from '../mapRecord';
 import type { SourceRecord } from '../SourceRecord';
 
@@ -126,10 +126,9 @@ export class MongoConnector implements Connector {
     return this.find(recordType, filter, { [sourceColumn(this.mapping, recordType, orderBy)]: 1 }, limit);
   }
 
-  async *scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<SourceRecord[]> {
+  scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<SourceRecord[]> {
     const rec = this.mapping.records[recordType]!;
-    let cursor = after;
-    for (;;) {
+    return keysetPages(after, batchSize, (cursor) => {
       const filter: Filter<Document> = cursor
         ? {
             $or: [
@@ -138,13 +137,8 @@ export class MongoConnector implements Connector {
             ],
           }
         : {};
-      const batch = await this.find(recordType, filter, { [rec.updatedAt]: 1, [rec.key]: 1 }, batchSize);
-      if (batch.length === 0) return;
-      yield batch;
-      const last = batch[batch.length - 1]!;
-      cursor = { updatedAt: last.updatedAt ?? '1970-01-01T00:00:00Z', sourceId: last.sourceId };
-      if (batch.length < batchSize) return;
-    }
+      return this.find(recordType, filter, { [rec.updatedAt]: 1, [rec.key]: 1 }, batchSize);
+    });
   }
 
   async close(): Promise<void> {

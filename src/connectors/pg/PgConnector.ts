@@ -3,7 +3,7 @@ import type { DepartmentMapping } from '../../config/mappingSchema';
 import type { PgDepartment } from '../../config/types';
 import { DepartmentError } from '../../errors';
 import type { Connector, Criterion, HealthStatus, RecordRef, Watermark } from '../Connector';
-import { refKey, sourceColumn } from '../Connector';
+import { keysetPages, refKey, sourceColumn } from '../Connector';
 import { mapRecord } from '../mapRecord';
 import type { SourceRecord } from '../SourceRecord';
 
@@ -211,26 +211,20 @@ export class PgConnector implements Connector {
     return rows.map((r) => mapRecord(this.mapping, recordType, r.row));
   }
 
-  async *scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<SourceRecord[]> {
+  scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<SourceRecord[]> {
     const rec = this.mapping.records[recordType]!;
-    await this.ready();
     const [u, k] = [quote(rec.updatedAt), quote(rec.key)];
-    const keyType = this.columnTypes.get(rec.source)?.get(rec.key) ?? 'text';
-    let cursor = after;
-    for (;;) {
+    return keysetPages(after, batchSize, async (cursor) => {
+      await this.ready();
+      const keyType = this.columnTypes.get(rec.source)?.get(rec.key) ?? 'text';
       const rows = await this.query<{ row: Record<string, unknown> }>(
         `SELECT to_jsonb(t) AS row FROM ${this.table(recordType)} t ` +
           (cursor ? `WHERE (t.${u}, t.${k}) > ($2::timestamptz, $3::text::${keyType}) ` : '') +
           `ORDER BY t.${u}, t.${k} LIMIT $1`,
         cursor ? [batchSize, cursor.updatedAt, cursor.sourceId] : [batchSize],
       );
-      if (rows.length === 0) return;
-      const batch = rows.map((r) => mapRecord(this.mapping, recordType, r.row));
-      yield batch;
-      const last = batch[batch.length - 1]!;
-      cursor = { updatedAt: last.updatedAt ?? '1970-01-01T00:00:00Z', sourceId: last.sourceId };
-      if (rows.length < batchSize) return;
-    }
+      return rows.map((r) => mapRecord(this.mapping, recordType, r.row));
+    });
   }
 
   async close(): Promise<void> {
