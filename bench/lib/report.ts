@@ -24,15 +24,3 @@ export function writeSection(title: string, body: string): void {
   const rest = next === -1 ? '' : text.slice(next + 1);
   writeFileSync(BENCHMARKS_MD, `${text.slice(0, start)}${section}${rest ? `\n${rest}` : ''}`);
 }
-
-/** Peak RSS of a process tree sampler: call stop() to get the maximum seen, in bytes. */
-export function sampleRss(read: () => number, everyMs = 100): { stop(): number } {
-  let peak = read();
-  const timer = setInterval(() => (peak = Math.max(peak, read())), everyMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, read());
-    },
-  };
-}
