@@ -1,6 +1,7 @@
 /**
- * The demo-data generator against a real PostgreSQL server and the embedded MongoDB-compatible
- * server. It seeds the test scale three times (seed A twice, seed B once, each in its own database)
+ * The demo-data generator against embedded Postgres, and the real server when ZHIWANG_TEST_PG_URL is
+ * set, with the embedded MongoDB-compatible server. It seeds the test scale three times (seed A twice,
+ * seed B once, each in its own database, or its own schemas on embedded Postgres)
  * and checks values: identifier validity, house codes against the grid registry, that every
  * planted problem is really in the data and that nothing unplanted is, determinism, and the
  * cross-department overlap the hub exists for.
@@ -16,12 +17,16 @@ import { isValidRegistrationNumber, parseIdNumber, parseUscc } from '../../src/r
 import { seedDepartments } from '../../src/seed';
 import type { SeedReport, SeedTargets } from '../../src/seed';
 import { migrateHubStore } from '../../src/store/migrate';
+import { pgTargets, type PgTarget } from '../helpers/databases';
 
 const PG_URL = process.env.ZHIWANG_TEST_PG_URL;
+const EMBEDDED_URL = process.env.ZHIWANG_EMBEDDED_PG_URL;
 const TODAY = '2026-11-01';
 
 interface Seeded {
+  /** The database (real server) or schema prefix (embedded) holding this seeding. */
   readonly database: string;
+  readonly embedded: boolean;
   readonly pool: Pool;
   readonly market: Db;
   readonly targets: SeedTargets;
@@ -55,8 +60,13 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** Embedded Postgres serves one database, so each seeding there gets prefixed schemas instead. */
+const schemaPrefix = new WeakMap<Pool, string>();
+
 async function rows<T>(pool: Pool, sql: string, params: unknown[] = []): Promise<T[]> {
-  return (await pool.query(sql, params)).rows as T[];
+  const prefix = schemaPrefix.get(pool);
+  const text = prefix ? sql.replace(/\b(police|housing|civil|hub)\./g, `"${prefix}_$1".`) : sql;
+  return (await pool.query(text, params)).rows as T[];
 }
 
 /** `department/record_type/source_id` keys of one problem kind. */
@@ -98,36 +108,44 @@ const LEASES = `
     ${ref('t', 'housing', 'rental_contract', 'TENANT', 'z.htbh')}`;
 
 async function seedInto(
-  adminUrl: string,
+  target: PgTarget,
   mongoUrl: string,
   clients: MongoClient[],
   seed: number,
 ): Promise<Seeded> {
-  const database = `zw_seed_test_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${database}"`);
-  } finally {
-    await admin.end();
+  const tag = `zw_seed_test_${randomBytes(4).toString('hex')}`;
+  const embedded = target.label === 'embedded';
+  let pool: Pool;
+  if (embedded) {
+    pool = new Pool({ connectionString: EMBEDDED_URL, max: 6 });
+    schemaPrefix.set(pool, tag);
+  } else {
+    const admin = new Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${tag}"`);
+    } finally {
+      await admin.end();
+    }
+    pool = new Pool({ connectionString: withDatabase(PG_URL!, tag), max: 6 });
   }
-  const pool = new Pool({ connectionString: withDatabase(adminUrl, database), max: 6 });
   // The databases are dropped WITH (FORCE) after pool.end(), which may still be closing sockets.
   pool.on('error', () => undefined);
-  await migrateHubStore(pool, 'hub');
+  const schema = (name: string): string => (embedded ? `${tag}_${name}` : name);
+  await migrateHubStore(pool, schema('hub'));
   const client = new MongoClient(mongoUrl);
   await client.connect();
   clients.push(client);
-  const market = client.db(database);
+  const market = client.db(tag);
   const targets: SeedTargets = {
-    police: { pool, schema: 'police' },
-    housing: { pool, schema: 'housing' },
-    civil: { pool, schema: 'civil' },
-    hub: { pool, schema: 'hub' },
+    police: { pool, schema: schema('police') },
+    housing: { pool, schema: schema('housing') },
+    civil: { pool, schema: schema('civil') },
+    hub: { pool, schema: schema('hub') },
     market,
   };
   const report = await seedDepartments(targets, { seed, scale: 'test' });
-  return { database, pool, market, targets, report };
+  return { database: tag, embedded, pool, market, targets, report };
 }
 
 /** md5 of every department table and the ground truth, rows in a canonical order. */
@@ -163,12 +181,9 @@ async function fingerprint(s: Seeded): Promise<Record<string, string>> {
   return out;
 }
 
-if (!PG_URL) {
-  describe.skip('seedDepartments against PostgreSQL — skipped: set ZHIWANG_TEST_PG_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres); the embedded-Postgres fixture is not wired in yet', () => {
-    it('seeds', () => undefined);
-  });
-} else {
-  describe('seedDepartments (test scale, real PostgreSQL + embedded Mongo)', () => {
+describe.each(pgTargets().map((t) => [t.label, t] as const))(
+  'seedDepartments (test scale) on %s Postgres with the embedded Mongo',
+  (_label, target) => {
     let mongo: EmbeddedMongo;
     const clients: MongoClient[] = [];
     const seeded: Seeded[] = [];
@@ -178,11 +193,11 @@ if (!PG_URL) {
 
     beforeAll(async () => {
       mongo = await startEmbeddedMongo({ port: 0 });
-      a = await seedInto(PG_URL, mongo.url, clients, 20261101);
+      a = await seedInto(target, mongo.url, clients, 20261101);
       seeded.push(a);
-      a2 = await seedInto(PG_URL, mongo.url, clients, 20261101);
+      a2 = await seedInto(target, mongo.url, clients, 20261101);
       seeded.push(a2);
-      b = await seedInto(PG_URL, mongo.url, clients, 7);
+      b = await seedInto(target, mongo.url, clients, 7);
       seeded.push(b);
     }, 180_000);
 
@@ -190,6 +205,19 @@ if (!PG_URL) {
       for (const s of seeded) await s.pool.end();
       for (const c of clients) await c.close();
       await mongo?.close();
+      if (target.label === 'embedded') {
+        const c = new Client({ connectionString: EMBEDDED_URL });
+        await c.connect();
+        try {
+          for (const s of seeded) {
+            for (const d of ['police', 'housing', 'civil', 'hub'])
+              await c.query(`DROP SCHEMA IF EXISTS "${s.database}_${d}" CASCADE`);
+          }
+        } finally {
+          await c.end();
+        }
+        return;
+      }
       const admin = new Client({ connectionString: PG_URL });
       await admin.connect();
       try {
@@ -921,5 +949,5 @@ if (!PG_URL) {
         /already hold data/,
       );
     });
-  });
-}
+  },
+);
