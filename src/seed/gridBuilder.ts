@@ -603,24 +603,7 @@ export class GridBuilder {
             },
             null,
           );
-        const tenancy: Tenancy = {
-          house,
-          head: tenant,
-          members: [tenant],
-          moveInDay: start,
-          current: false,
-          leases: rng.chance(0.8)
-            ? this.leaseChain(house, lessorParty.person, personParty(tenant), start, end, '居住')
-            : [],
-          registrations: [],
-        };
-        this.tenancies.push(tenancy);
-        this.register(
-          tenancy,
-          tenant,
-          start + rng.int(0, 10),
-          '务工',
-          end + rng.int(0, 20),
+        this.formerTenancy(house, lessorParty.person, tenant, start, end, () =>
           moverTenancy ? '搬离' : rng.chance(0.7) ? '离开本市' : '搬离',
         );
         if (moverTenancy) {
@@ -631,6 +614,36 @@ export class GridBuilder {
         cursor = start;
       }
     }
+  }
+
+  /**
+   * A tenancy that has ended: the tenant leased the flat (mostly with a registered contract) and was
+   * registered there from start to end, then left for `leftReason`. Random draws keep their order
+   * (lease, registration start, end, reason), so a seed's data does not depend on this method.
+   */
+  private formerTenancy(
+    house: House,
+    lessor: PersonRef,
+    tenant: Person,
+    start: number,
+    end: number,
+    leftReason: () => string,
+  ): Tenancy {
+    const rng = this.rng;
+    const tenancy: Tenancy = {
+      house,
+      head: tenant,
+      members: [tenant],
+      moveInDay: start,
+      current: false,
+      leases: rng.chance(0.8) ? this.leaseChain(house, lessor, personParty(tenant), start, end, '居住') : [],
+      registrations: [],
+    };
+    this.tenancies.push(tenancy);
+    const from = start + rng.int(0, 10);
+    const until = end + rng.int(0, 20);
+    this.register(tenancy, tenant, from, '务工', until, leftReason());
+    return tenancy;
   }
 
   /**
@@ -670,24 +683,7 @@ export class GridBuilder {
         },
         null,
       );
-      const tenancy: Tenancy = {
-        house,
-        head: tenant,
-        members: [tenant],
-        moveInDay: start,
-        current: false,
-        leases: rng.chance(0.8)
-          ? this.leaseChain(house, lessor.person, personParty(tenant), start, end, '居住')
-          : [],
-        registrations: [],
-      };
-      this.tenancies.push(tenancy);
-      this.register(
-        tenancy,
-        tenant,
-        start + rng.int(0, 10),
-        '务工',
-        end + rng.int(0, 20),
+      this.formerTenancy(house, lessor.person, tenant, start, end, () =>
         rng.chance(0.7) ? '离开本市' : '搬离',
       );
       earliest.set(house, start);
