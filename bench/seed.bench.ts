@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { MongoClient } from 'mongodb';
 import { Client, Pool } from 'pg';
 import { startEmbeddedMongo } from '../src/embedded/mongo';
-import { seedDepartments } from '../src/seed';
+import { SEEDED_TABLE_KEYS, seedDepartments } from '../src/seed';
 import type { SeedOptions, SeedReport } from '../src/seed';
 import { migrateHubStore } from '../src/store/migrate';
 import { BENCHMARKS_MD, writeSection } from './lib/report';
@@ -174,20 +174,6 @@ async function run(args: Args, mongoUrl: string, label: string, options: SeedOpt
   }
 }
 
-const TABLE_ORDER = [
-  'police.rk_czrk',
-  'police.rk_ldrk',
-  'housing.fw_jbxx',
-  'housing.zl_htba',
-  'civil.jz_dbdx',
-  'civil.yl_gljt',
-  'civil.bz_hhjl',
-  'civil.shzz_djxx',
-  'market.entities',
-  'hub.grid',
-  'hub.truth_reference',
-  'hub.truth_problem',
-];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -208,7 +194,7 @@ function markdown(results: readonly RunResult[], env: string, mongoPeak: number 
   );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    const total = TABLE_ORDER.reduce((s, k) => s + (r.report.counts[k] ?? 0), 0);
+    const total = SEEDED_TABLE_KEYS.reduce((s, k) => s + (r.report.counts[k] ?? 0), 0);
     const secs = r.wallMs / 1000;
     lines.push(
       `| ${r.label} | ${fmt(r.report.counts.persons ?? 0)} | ${fmt(r.report.counts.houses ?? 0)} | ${fmt(r.report.counts['market.entities'] ?? 0)} | ${secs.toFixed(1)} s | ${fmt(total)} | ${fmt(total / secs)} | ${mib(Math.max(r.report.peakRssBytes, r.sampledPeakRss))} |`,
@@ -220,7 +206,7 @@ function markdown(results: readonly RunResult[], env: string, mongoPeak: number 
     lines.push(`### ${r.label}: rows per table`, '');
     lines.push('| table | rows | rows/s |');
     lines.push('|---|---:|---:|');
-    for (const k of TABLE_ORDER) {
+    for (const k of SEEDED_TABLE_KEYS) {
       const n = r.report.counts[k] ?? 0;
       lines.push(`| ${k} | ${fmt(n)} | ${fmt(n / secs)} |`);
     }

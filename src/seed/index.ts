@@ -12,5 +12,6 @@ export type {
   SeedTargets,
 } from './generator';
 export { PG_DEPARTMENT_DDL } from './departmentDdl';
+export { SEEDED_TABLE_KEYS } from './tables';
 export { ADDRESS_FORMS, randomAddressVariant, renderAddress, standardAddress } from './addressVariants';
 export type { AddressForm, AddressParts, AddressVariant } from './addressVariants';

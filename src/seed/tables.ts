@@ -160,3 +160,11 @@ export function tableKey(name: TableName): string {
 
 export const MARKET_COLLECTION = 'entities';
 export const MARKET_KEY = `${'market' satisfies Department}.${MARKET_COLLECTION}`;
+
+/** Every table and collection the generator fills, as `department.table`: departments, market, hub. */
+export const SEEDED_TABLE_KEYS: readonly string[] = (() => {
+  const names = Object.keys(TABLES) as TableName[];
+  const department = names.filter((n) => TABLES[n].target !== 'hub').map(tableKey);
+  const hub = names.filter((n) => TABLES[n].target === 'hub').map(tableKey);
+  return [...department, MARKET_KEY, ...hub];
+})();

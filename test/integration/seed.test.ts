@@ -14,7 +14,7 @@ import { PROBLEM_KINDS } from '../../src/config/types';
 import { startEmbeddedMongo } from '../../src/embedded/mongo';
 import type { EmbeddedMongo } from '../../src/embedded/mongo';
 import { isValidRegistrationNumber, parseIdNumber, parseUscc } from '../../src/resolution/identifiers';
-import { seedDepartments } from '../../src/seed';
+import { SEEDED_TABLE_KEYS, seedDepartments } from '../../src/seed';
 import type { SeedReport, SeedTargets } from '../../src/seed';
 import { migrateHubStore } from '../../src/store/migrate';
 import { pgTargets, type PgTarget } from '../helpers/databases';
@@ -150,18 +150,8 @@ async function seedInto(
 
 /** md5 of every department table and the ground truth, rows in a canonical order. */
 async function fingerprint(s: Seeded): Promise<Record<string, string>> {
-  const tables = [
-    'police.rk_czrk',
-    'police.rk_ldrk',
-    'housing.fw_jbxx',
-    'housing.zl_htba',
-    'civil.jz_dbdx',
-    'civil.yl_gljt',
-    'civil.bz_hhjl',
-    'civil.shzz_djxx',
-    'hub.grid',
-    'hub.truth_reference',
-  ];
+  // Hashed row by row here; truth_problem (jsonb detail) and the market collection are hashed below.
+  const tables = SEEDED_TABLE_KEYS.filter((t) => t !== 'hub.truth_problem' && !t.startsWith('market.'));
   const out: Record<string, string> = {};
   for (const t of tables) {
     const [r] = await rows<{ h: string }>(
