@@ -69,6 +69,28 @@ async function rows<T>(pool: Pool, sql: string, params: unknown[] = []): Promise
   return (await pool.query(text, params)).rows as T[];
 }
 
+interface TruthRef {
+  readonly source_id: string;
+  readonly role: string;
+  readonly entity_type: string;
+  readonly entity_key: string;
+}
+
+/** The market department's ground truth, grouped by document id. */
+async function marketTruth(pool: Pool): Promise<Map<string, TruthRef[]>> {
+  const all = await rows<TruthRef>(
+    pool,
+    `SELECT source_id, role, entity_type, entity_key FROM hub.truth_reference WHERE department = 'market'`,
+  );
+  const byDoc = new Map<string, TruthRef[]>();
+  for (const r of all) {
+    const list = byDoc.get(r.source_id);
+    if (list) list.push(r);
+    else byDoc.set(r.source_id, [r]);
+  }
+  return byDoc;
+}
+
 /** `department/record_type/source_id` keys of one problem kind. */
 async function plantedRecords(pool: Pool, kind: string): Promise<Set<string>> {
   const r = await rows<{ k: string }>(
@@ -295,17 +317,9 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))(
            FROM civil.shzz_djxx o ${ref('s', 'civil', 'social_organization', 'LEGAL_REP', 'o.tyshxydm')}`,
       );
       const docs = await marketDocs(a);
-      const marketRefs = await rows<{
-        source_id: string;
-        role: string;
-        entity_type: string;
-        entity_key: string;
-      }>(
-        a.pool,
-        `SELECT source_id, role, entity_type, entity_key FROM hub.truth_reference WHERE department = 'market'`,
-      );
+      const truthOf = await marketTruth(a.pool);
       for (const d of docs) {
-        const refs = marketRefs.filter((r) => r.source_id === d._id);
+        const refs = truthOf.get(d._id) ?? [];
         const rep = refs.find((r) => r.role === 'LEGAL_REP' || r.role === 'OPERATOR')!;
         ids.push({
           raw: d.LEREP.CERNO,
@@ -694,16 +708,8 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))(
 
       // Market rules, with the documents from Mongo.
       const docs = await marketDocs(a);
-      const marketRefs = await rows<{
-        source_id: string;
-        role: string;
-        entity_type: string;
-        entity_key: string;
-      }>(
-        p,
-        `SELECT source_id, role, entity_type, entity_key FROM hub.truth_reference WHERE department = 'market'`,
-      );
-      const refsOf = (id: string) => marketRefs.filter((r) => r.source_id === id);
+      const truthOf = await marketTruth(p);
+      const refsOf = (id: string) => truthOf.get(id) ?? [];
       const onWelfare = new Set(
         (
           await rows<{ k: string }>(
@@ -872,10 +878,7 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))(
           h.bzdz,
         ]),
       );
-      const marketRefs = await rows<{ sid: string; role: string; key: string }>(
-        p,
-        `SELECT source_id AS sid, role, entity_key AS key FROM hub.truth_reference WHERE department = 'market' AND entity_type = 'HOUSE'`,
-      );
+      const truthOf = await marketTruth(p);
       const variants = await rows<{ sid: string; field: string; value: string }>(
         p,
         `SELECT source_id AS sid, detail->>'field' AS field, detail->>'value' AS value FROM hub.truth_problem
@@ -887,11 +890,11 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))(
           ['DOM', 'REGISTERED_HOUSE'],
           ['OPLOC', 'OPERATING_HOUSE'],
         ] as const) {
-          const house = marketRefs.find((r) => r.sid === d._id && r.role === role);
+          const house = (truthOf.get(d._id) ?? []).find((r) => r.role === role && r.entity_type === 'HOUSE');
           if (!house) continue;
           const text = d[field]!;
           const recorded = variantAt.get(`${d._id}/${field}`);
-          expect([d._id, field, text !== standard.get(house.key)]).toEqual([
+          expect([d._id, field, text !== standard.get(house.entity_key)]).toEqual([
             d._id,
             field,
             recorded !== undefined,
