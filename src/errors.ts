@@ -8,7 +8,6 @@ import type { Department } from './config/types';
 export enum ErrorCode {
   BadUserInput = 'BAD_USER_INPUT',
   SourceUnavailable = 'SOURCE_UNAVAILABLE',
-  NotFound = 'NOT_FOUND',
   Internal = 'INTERNAL_SERVER_ERROR',
 }
 

@@ -107,14 +107,7 @@ function contributions(entity: EntityRef, lr: LinkedRecord, mapping: DepartmentM
     const role = lr.link.role === 'OPERATOR' ? 'LEGAL_REP' : lr.link.role;
     for (const ref of recMapping.references.filter((r) => r.role === role)) {
       const rows =
-        ref.list !== undefined
-          ? ((rec.values[ref.list] as Array<Record<string, MappedValue>> | null) ?? []).filter((row) => {
-              const k = row[ref.key];
-              if (typeof k !== 'string') return false;
-              const n = normalizeKey(entity.type, k);
-              return n.ok && n.key === entity.key;
-            })
-          : [rec.values];
+        ref.list !== undefined ? listRowsReferring(rec.values, ref.list, ref.key, entity) : [rec.values];
       for (const row of rows)
         for (const [attr, field] of Object.entries(ref.attributes)) pairs.push([attr, row[field]]);
     }
@@ -133,6 +126,21 @@ function contributions(entity: EntityRef, lr: LinkedRecord, mapping: DepartmentM
           },
         ],
   );
+}
+
+/** The rows of a list field (e.g. a market entity's shareholders) whose key refers to the entity. */
+export function listRowsReferring(
+  values: Readonly<Record<string, MappedValue>>,
+  list: string,
+  keyField: string,
+  entity: EntityRef,
+): Array<Readonly<Record<string, MappedValue>>> {
+  return ((values[list] as Array<Record<string, MappedValue>> | null) ?? []).filter((row) => {
+    const k = row[keyField];
+    if (typeof k !== 'string') return false;
+    const n = normalizeKey(entity.type, k);
+    return n.ok && n.key === entity.key;
+  });
 }
 
 /**

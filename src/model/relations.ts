@@ -5,7 +5,7 @@ import { SourceUnavailableError } from '../errors';
 import { normalizeKey } from '../resolution/extractLinks';
 import type { CrosswalkLink } from '../store/HubStore';
 import { attributed, type Attributed, type AttributedObject } from './attributed';
-import type { EntityRef, EntityView, LinkedRecord } from './EntityView';
+import { listRowsReferring, type EntityRef, type EntityView, type LinkedRecord } from './EntityView';
 
 /** The GraphQL SourceRecord of a linked record. */
 export function sourceView(lr: LinkedRecord): Record<string, unknown> {
@@ -149,10 +149,7 @@ export function legalRoles(view: EntityView): RelationObject[] {
   return records(view, ['LEGAL_ENTITY'], ['LEGAL_REP', 'OPERATOR', 'SHAREHOLDER']).map((lr) => {
     const shares =
       lr.link.role === 'SHAREHOLDER'
-        ? ((lr.record!.values.shareholders as Array<Record<string, MappedValue>> | null) ?? []).find((s) => {
-            const k = typeof s.id === 'string' ? normalizeKey('PERSON', s.id) : null;
-            return k?.ok === true && k.key === view.key;
-          })
+        ? listRowsReferring(lr.record!.values, 'shareholders', 'id', view)[0]
         : undefined;
     return relation(lr, {
       role: ROLE_NAMES[lr.link.role],

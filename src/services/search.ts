@@ -1,5 +1,4 @@
 import type { DepartmentMapping } from '../config/mappingSchema';
-import type { Department } from '../config/types';
 import type { Criterion } from '../connectors/Connector';
 import type { SourceRecord } from '../connectors/SourceRecord';
 import { DepartmentError } from '../errors';
@@ -119,5 +118,3 @@ export async function searchLegalEntities(
     .slice(0, first + 1)
     .map((key) => ({ type: 'LEGAL_ENTITY', key }));
 }
-
-export type { Department };

@@ -153,14 +153,6 @@ export class HubStore {
     return out;
   }
 
-  async entitiesExist(type: EntityType, keys: readonly string[]): Promise<Set<string>> {
-    const rows = await this.query<{ entity_key: string }>(
-      `SELECT entity_key FROM ${this.t('canonical_entity')} WHERE entity_type = $1 AND entity_key = ANY($2::text[])`,
-      [type, keys],
-    );
-    return new Set(rows.map((r) => r.entity_key));
-  }
-
   /** Houses of a grid in house-code order, after a cursor; one more than asked, to tell if more exist. */
   async housesInGrid(gridCode: string, after: string | null, first: number): Promise<string[]> {
     const rows = await this.query<{ entity_key: string }>(
