@@ -174,7 +174,6 @@ async function run(args: Args, mongoUrl: string, label: string, options: SeedOpt
   }
 }
 
-
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
