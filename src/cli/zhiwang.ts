@@ -5,6 +5,7 @@ import { loadConfig, DEFAULT_CONFIG_PATH, type LoadedConfig } from '../config/lo
 import { closeConnectors, createConnectors, openConnectors } from '../connectors/createConnectors';
 import { ConfigError } from '../errors';
 import { buildCrosswalk } from '../resolution/buildCrosswalk';
+import { qualityTable, scoreHouseResolution } from '../resolution/quality';
 import type { SeedScale } from '../seed';
 import { HubStore } from '../store/HubStore';
 import { migrateHubStore } from '../store/migrate';
@@ -15,7 +16,8 @@ Usage:
   zhiwang start                      serve GraphQL (embedded databases unless URLs are configured)
   zhiwang seed [--scale demo|test|bench] [--seed 42] [--persons N] [--houses N] [--entities N]
                                      generate the departmental demo data, then build the crosswalk
-  zhiwang crosswalk                  rebuild the crosswalk from exact keys
+  zhiwang crosswalk                  rebuild the crosswalk: exact keys, then addresses matched to houses
+  zhiwang quality                    score house resolution against the demo's ground truth
   zhiwang health                     check every department
   zhiwang config                     validate the config and print it
 
@@ -147,6 +149,12 @@ async function main(argv: string[]): Promise<number> {
     case 'crosswalk':
       return withStore(loaded, async ({ services, store }) => {
         await rebuildCrosswalk(loaded, services, store);
+        return 0;
+      });
+    case 'quality':
+      return withStore(loaded, async ({ store }) => {
+        const report = await scoreHouseResolution(store, Object.values(loaded.mappings));
+        console.log(qualityTable(report));
         return 0;
       });
     case 'health':

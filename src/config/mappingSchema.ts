@@ -57,8 +57,10 @@ const reference = z
     role: z.enum(ROLES),
     entity: z.enum(ENTITY_TYPES).optional(),
     entityBy: entityBy.optional(),
-    /** The mapped field holding the referenced entity's key. */
-    key: z.string(),
+    /** The mapped field holding the referenced entity's key (for a house: the claimed house code). */
+    key: z.string().optional(),
+    /** For a house: the mapped field holding the free-text address the house is matched by. */
+    address: z.string().optional(),
     /** A mapped field holding a fallback key (a legacy registration number) when `key` is empty. */
     fallbackKey: z.string().optional(),
     /** For a reference inside a list field: the list's canonical name. */
@@ -69,6 +71,12 @@ const reference = z
   .strict()
   .refine((r) => (r.entity === undefined) !== (r.entityBy === undefined), {
     message: 'a reference names exactly one of entity or entityBy',
+  })
+  .refine((r) => r.key !== undefined || r.address !== undefined, {
+    message: 'a reference names a key, an address, or both',
+  })
+  .refine((r) => r.address === undefined || (r.entity === 'HOUSE' && r.list === undefined), {
+    message: 'only a house reference outside a list may name an address',
   });
 export type ReferenceMapping = z.infer<typeof reference>;
 
@@ -168,7 +176,7 @@ export const departmentMappingSchema = z
             return;
           }
           for (const f of [
-            r.key,
+            ...(r.key === undefined ? [] : [r.key]),
             ...Object.values(r.attributes),
             ...(r.entityBy ? [r.entityBy.field] : []),
           ]) {
@@ -182,7 +190,8 @@ export const departmentMappingSchema = z
           }
           return;
         }
-        need(r.key, ['references', i, 'key']);
+        if (r.key !== undefined) need(r.key, ['references', i, 'key']);
+        if (r.address !== undefined) need(r.address, ['references', i, 'address']);
         if (r.fallbackKey) need(r.fallbackKey, ['references', i, 'fallbackKey']);
         if (r.entityBy) need(r.entityBy.field, ['references', i, 'entityBy', 'field']);
         Object.values(r.attributes).forEach((a) => need(a, ['references', i, 'attributes']));

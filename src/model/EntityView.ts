@@ -107,7 +107,9 @@ function contributions(entity: EntityRef, lr: LinkedRecord, mapping: DepartmentM
     const role = lr.link.role === 'OPERATOR' ? 'LEGAL_REP' : lr.link.role;
     for (const ref of recMapping.references.filter((r) => r.role === role)) {
       const rows =
-        ref.list !== undefined ? listRowsReferring(rec.values, ref.list, ref.key, entity) : [rec.values];
+        ref.list !== undefined && ref.key !== undefined
+          ? listRowsReferring(rec.values, ref.list, ref.key, entity)
+          : [rec.values];
       for (const row of rows)
         for (const [attr, field] of Object.entries(ref.attributes)) pairs.push([attr, row[field]]);
     }

@@ -3,11 +3,17 @@ import type { SourceRecord } from '../connectors/SourceRecord';
 import type { HubStore } from '../store/HubStore';
 import type { Link, PendingRegistrationNumber, UnresolvedReference } from './extractLinks';
 import { extractLinks } from './extractLinks';
+import type { AddressBase } from './matcher/addressBase';
+import type { HouseResolver } from './matcher/houseResolver';
+import { claimedCodeResolver, createHouseResolver } from './matcher/houseResolver';
+import { loadAddressBase } from './matcher/loadAddressBase';
 
 export interface CrosswalkBuildReport {
   readonly records: number;
   readonly links: number;
   readonly unresolved: number;
+  /** The standard address base house references were matched against, or why it was unavailable. */
+  readonly addressBase: { houses: number; durationMs: number } | { error: string };
   readonly byDepartment: Record<
     string,
     { records: number; links: number; unresolved: number; error?: string }
@@ -18,15 +24,27 @@ export interface CrosswalkBuildReport {
 const BATCH = 2000;
 
 /**
- * Builds the crosswalk from exact keys by reading every department in full. A department that fails
- * is reported and skipped, its existing links are left as they were.
+ * Builds the crosswalk by reading every department in full: exact keys, legacy registration numbers
+ * paired with USCCs, and house references resolved against housing's standard address base. A
+ * department that fails is reported and skipped, its existing links are left as they were. Without
+ * the address base (housing down), claimed house codes are taken as they are and addresses wait.
  */
 export async function buildCrosswalk(
   connectors: Connectors,
   store: HubStore,
   onProgress?: (department: string, records: number) => void,
+  options: { addressBase?: AddressBase } = {},
 ): Promise<CrosswalkBuildReport> {
   const t0 = Date.now();
+  let resolveHouse: HouseResolver = claimedCodeResolver;
+  let addressBase: CrosswalkBuildReport['addressBase'];
+  try {
+    const base = options.addressBase ?? (await loadAddressBase(connectors.housing));
+    resolveHouse = createHouseResolver(base);
+    addressBase = { houses: base.size, durationMs: Date.now() - t0 };
+  } catch (err) {
+    addressBase = { error: (err as Error).message };
+  }
   const byDepartment: CrosswalkBuildReport['byDepartment'] = {};
   let records = 0;
   let links = 0;
@@ -50,7 +68,7 @@ export async function buildCrosswalk(
           const batchUnresolved: UnresolvedReference[] = [];
           const written: SourceRecord[] = [];
           for (const rec of batch) {
-            const x = extractLinks(rec, mapping);
+            const x = extractLinks(rec, mapping, resolveHouse);
             for (const [uscc, regNo] of x.registrationNumbers) registrationNumbers.set(regNo, uscc);
             if (x.pending.length > 0) {
               deferred.push({ rec, links: x.links, unresolved: x.unresolved, pending: x.pending });
@@ -60,7 +78,7 @@ export async function buildCrosswalk(
             batchLinks.push(...x.links);
             batchUnresolved.push(...x.unresolved);
           }
-          await store.replaceExactLinks(written.map(recordRef), batchLinks, batchUnresolved);
+          await store.replaceLinks(written.map(recordRef), batchLinks, batchUnresolved);
           stats.records += batch.length;
           stats.links += batchLinks.length;
           stats.unresolved += batchUnresolved.length;
@@ -81,11 +99,12 @@ export async function buildCrosswalk(
                 ...p.link,
                 rawValue: p.registrationNumber,
                 reason: 'only a legacy registration number, and no record pairs it with a USCC',
+                decision: 'UNMATCHED',
               });
             }
           }
         }
-        await store.replaceExactLinks(
+        await store.replaceLinks(
           deferred.map((d) => recordRef(d.rec)),
           links,
           unresolved,
@@ -100,7 +119,14 @@ export async function buildCrosswalk(
     links += stats.links;
     unresolvedCount += stats.unresolved;
   }
-  return { records, links, unresolved: unresolvedCount, byDepartment, durationMs: Date.now() - t0 };
+  return {
+    records,
+    links,
+    unresolved: unresolvedCount,
+    addressBase,
+    byDepartment,
+    durationMs: Date.now() - t0,
+  };
 }
 
 const recordRef = (

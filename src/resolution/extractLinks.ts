@@ -2,11 +2,14 @@ import type { RecordMapping, ReferenceMapping } from '../config/mappingSchema';
 import type { EntityType, Role } from '../config/types';
 import type { MappedValue, SourceRecord } from '../connectors/SourceRecord';
 import { parseHouseCode } from './identifiers/houseCode';
+import type { LinkMethod } from './linkMethods';
+import { EXACT_KEY_MATCHER_VERSION } from './linkMethods';
+import type { MatchCandidate } from './matcher/matchAddress';
+import type { HouseResolver, ReviewDecision } from './matcher/houseResolver';
+import { claimedCodeResolver } from './matcher/houseResolver';
 import { parseIdNumber } from './identifiers/idNumber';
 import { isValidRegistrationNumber } from './identifiers/registrationNumber';
 import { entityKindOf, parseUscc } from './identifiers/uscc';
-
-export const EXACT_KEY_MATCHER_VERSION = 'exact-key/1';
 
 export interface Link {
   readonly department: string;
@@ -15,7 +18,9 @@ export interface Link {
   readonly role: Role;
   readonly entityType: EntityType;
   readonly entityKey: string;
+  readonly method: LinkMethod;
   readonly confidence: number;
+  readonly matcherVersion: string;
   readonly validFrom: string | null;
   readonly validTo: string | null;
   readonly sourceUpdatedAt: string | null;
@@ -29,6 +34,13 @@ export interface UnresolvedReference {
   readonly entityType: EntityType;
   readonly rawValue: string | null;
   readonly reason: string;
+  readonly decision: ReviewDecision;
+  /** The key the record claims, when the raw value is its address (a house code beside a text). */
+  readonly claimedKey?: string | null;
+  /** The address matcher's candidates, best first. */
+  readonly candidates?: readonly MatchCandidate[];
+  /** A CONTRADICTED reference is still linked, to the house its address matches. */
+  readonly linkedKey?: string | null;
 }
 
 /** A reference known only by a legacy registration number, resolved once every USCC↔REGNO pair is seen. */
@@ -91,8 +103,16 @@ function validity(rec: SourceRecord): { validFrom: string | null; validTo: strin
   };
 }
 
-/** The links a record states about canonical entities, by exact keys. */
-export function extractLinks(rec: SourceRecord, mapping: RecordMapping): ExtractedLinks {
+/**
+ * The links a record states about canonical entities: by exact keys, and for houses by the resolver,
+ * which weighs a claimed house code against the record's address. Without a resolver, claimed house
+ * codes of the right shape are taken as they are.
+ */
+export function extractLinks(
+  rec: SourceRecord,
+  mapping: RecordMapping,
+  resolveHouse: HouseResolver = claimedCodeResolver,
+): ExtractedLinks {
   const out: ExtractedLinks = { links: [], unresolved: [], pending: [], registrationNumbers: [] };
   const base = {
     department: rec.department,
@@ -101,30 +121,31 @@ export function extractLinks(rec: SourceRecord, mapping: RecordMapping): Extract
     sourceUpdatedAt: rec.updatedAt,
     ...validity(rec),
   };
+  const exact = { method: 'EXACT_KEY', matcherVersion: EXACT_KEY_MATCHER_VERSION } as const;
   let subjectKind: string | null = null;
 
-  const add = (
-    role: Role,
-    type: EntityType,
-    raw: string | null,
-    fallback: string | null,
-    confidence: number,
-    window: { validFrom: string | null; validTo: string | null } = base,
-  ): void => {
+  const add = (role: Role, type: EntityType, raw: string | null, fallback: string | null): void => {
     if (raw !== null && raw.trim() !== '') {
       const k = normalizeKey(type, raw);
       if (k.ok) {
-        out.links.push({ ...base, ...window, role, entityType: k.type, entityKey: k.key, confidence });
+        out.links.push({ ...base, ...exact, role, entityType: k.type, entityKey: k.key, confidence: 1 });
         return;
       }
       if (fallback === null) {
-        out.unresolved.push({ ...base, role, entityType: type, rawValue: raw, reason: k.reason });
+        out.unresolved.push({
+          ...base,
+          role,
+          entityType: type,
+          rawValue: raw,
+          reason: k.reason,
+          decision: 'INVALID_KEY',
+        });
         return;
       }
     }
     if (fallback !== null && isValidRegistrationNumber(fallback)) {
       out.pending.push({
-        link: { ...base, ...window, role, entityType: type, confidence },
+        link: { ...base, ...exact, role, entityType: type, confidence: 1 },
         registrationNumber: fallback,
       });
     } else if (raw !== null || fallback !== null) {
@@ -134,6 +155,35 @@ export function extractLinks(rec: SourceRecord, mapping: RecordMapping): Extract
         entityType: type,
         rawValue: raw ?? fallback,
         reason: 'no valid key',
+        decision: 'INVALID_KEY',
+      });
+    }
+  };
+
+  const addHouse = (role: Role, claimed: string | null, address: string | null): void => {
+    const r = resolveHouse(claimed, address);
+    if (r.link !== null) {
+      out.links.push({
+        ...base,
+        role,
+        entityType: 'HOUSE',
+        entityKey: r.link.houseCode,
+        method: r.link.method,
+        confidence: r.link.confidence,
+        matcherVersion: r.link.matcherVersion,
+      });
+    }
+    if (r.review !== null) {
+      out.unresolved.push({
+        ...base,
+        role,
+        entityType: 'HOUSE',
+        rawValue: address ?? claimed,
+        claimedKey: claimed,
+        reason: r.review.reason,
+        decision: r.review.decision,
+        candidates: r.review.candidates,
+        linkedKey: r.link?.houseCode ?? null,
       });
     }
   };
@@ -142,7 +192,7 @@ export function extractLinks(rec: SourceRecord, mapping: RecordMapping): Extract
     const s = mapping.subject;
     const raw = asText(rec.values[s.key]);
     const fallback = s.fallbackKey ? asText(rec.values[s.fallbackKey]) : null;
-    add('SUBJECT', s.entity, raw, fallback, 1);
+    add('SUBJECT', s.entity, raw, fallback);
     if (s.entity === 'LEGAL_ENTITY' && raw) {
       const uscc = parseUscc(raw);
       if (uscc.ok) {
@@ -152,9 +202,7 @@ export function extractLinks(rec: SourceRecord, mapping: RecordMapping): Extract
       }
     }
   }
-  // A house code another department claims is weaker evidence than housing's own registry.
-  const houseConfidence = rec.department === 'housing' ? 1 : 0.9;
-  for (const ref of mapping.references) extractReference(ref, rec, subjectKind, houseConfidence, add);
+  for (const ref of mapping.references) extractReference(ref, rec, subjectKind, add, addHouse);
   return out;
 }
 
@@ -162,20 +210,22 @@ function extractReference(
   ref: ReferenceMapping,
   rec: SourceRecord,
   subjectKind: string | null,
-  houseConfidence: number,
-  add: (
-    role: Role,
-    type: EntityType,
-    raw: string | null,
-    fallback: string | null,
-    confidence: number,
-  ) => void,
+  add: (role: Role, type: EntityType, raw: string | null, fallback: string | null) => void,
+  addHouse: (role: Role, claimed: string | null, address: string | null) => void,
 ): void {
   const rows: Array<Readonly<Record<string, MappedValue>>> =
     ref.list !== undefined
       ? [...((rec.values[ref.list] as Array<Record<string, MappedValue>> | null) ?? [])]
       : [rec.values];
   for (const row of rows) {
+    const raw = ref.key === undefined ? null : asText(row[ref.key]);
+    if (ref.entity === 'HOUSE') {
+      const address = ref.address === undefined ? null : asText(row[ref.address]);
+      // A code that failed mapping (wrong shape) is null in values; the raw text is in the issues.
+      const failed = rec.issues.find((i) => i.field === ref.key)?.rawValue ?? null;
+      if (raw !== null || failed !== null || address !== null) addHouse(ref.role, raw ?? failed, address);
+      continue;
+    }
     let type: EntityType | undefined = ref.entity;
     if (ref.entityBy) {
       const decoded = asText(row[ref.entityBy.field]);
@@ -185,8 +235,7 @@ function extractReference(
     // The legal representative of an individual business (个体工商户) is its operator.
     const role: Role =
       ref.role === 'LEGAL_REP' && subjectKind === 'INDIVIDUAL_BUSINESS' ? 'OPERATOR' : ref.role;
-    const raw = asText(row[ref.key]);
     const fallback = ref.fallbackKey ? asText(row[ref.fallbackKey]) : null;
-    add(role, type!, raw, fallback, type === 'HOUSE' ? houseConfidence : 1);
+    add(role, type!, raw, fallback);
   }
 }

@@ -1,7 +1,6 @@
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import type { EntityType, Role } from '../config/types';
 import type { Link, UnresolvedReference } from '../resolution/extractLinks';
-import { EXACT_KEY_MATCHER_VERSION } from '../resolution/extractLinks';
 
 /** A crosswalk row as read back: a source record's reference to an entity. */
 export interface CrosswalkLink extends Pick<
@@ -239,10 +238,11 @@ export class HubStore {
   }
 
   /**
-   * Replaces the exact-key links of the given source records: their old EXACT_KEY links and unresolved
-   * notes go, the new ones come in, in one transaction. Manual and address-matched links are kept.
+   * Replaces the automatic links of the given source records: their old EXACT_KEY and ADDRESS_MATCH
+   * links and review-queue entries go, the new ones come in, in one transaction. MANUAL links stay,
+   * and a reference with a manual decision keeps only that decision.
    */
-  async replaceExactLinks(
+  async replaceLinks(
     records: ReadonlyArray<{ department: string; recordType: string; sourceId: string }>,
     links: readonly Link[],
     unresolved: readonly UnresolvedReference[],
@@ -252,32 +252,29 @@ export class HubStore {
       uniq.set([l.department, l.recordType, l.sourceId, l.role, l.entityType, l.entityKey].join('\u0000'), l);
     const rows = [...uniq.values()];
     const col = <K extends keyof Link>(k: K): Array<Link[K]> => rows.map((l) => l[k]);
-    const client = await this.pool.connect();
-    this.trips++;
-    try {
-      await client.query('BEGIN');
-      const recParams = [
-        records.map((r) => r.department),
-        records.map((r) => r.recordType),
-        records.map((r) => r.sourceId),
-      ];
+    const recParams = [
+      records.map((r) => r.department),
+      records.map((r) => r.recordType),
+      records.map((r) => r.sourceId),
+    ];
+    const ofRecords = (alias: string): string =>
+      `${alias}.department = k.d AND ${alias}.record_type = k.rt AND ${alias}.source_id = k.sid`;
+    const keys = 'unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)';
+    await this.transaction(async (client) => {
       await client.query(
-        `DELETE FROM ${this.t('crosswalk')} c USING unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)
-          WHERE c.department = k.d AND c.record_type = k.rt AND c.source_id = k.sid AND c.method = 'EXACT_KEY'`,
+        `DELETE FROM ${this.t('crosswalk')} c USING ${keys} WHERE ${ofRecords('c')} AND c.method <> 'MANUAL'`,
         recParams,
       );
       await client.query(
-        `DELETE FROM ${this.t('unresolved_reference')} c USING unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)
-          WHERE c.department = k.d AND c.record_type = k.rt AND c.source_id = k.sid`,
+        `DELETE FROM ${this.t('unresolved_reference')} c USING ${keys} WHERE ${ofRecords('c')}`,
         recParams,
       );
       if (rows.length > 0) {
         await client.query(
           `INSERT INTO ${this.t('crosswalk')} (department, record_type, source_id, role, entity_type, entity_key, method,
              confidence, matcher_version, valid_from, valid_to, source_updated_at)
-           SELECT d, rt, sid, role, et, ek, 'EXACT_KEY', conf, $7, vf, vt, su
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $8::numeric[],
-                         $9::date[], $10::date[], $11::timestamptz[]) AS k(d, rt, sid, role, et, ek, conf, vf, vt, su)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                                $8::numeric[], $9::text[], $10::date[], $11::date[], $12::timestamptz[])
            ON CONFLICT (department, record_type, source_id, role, entity_type, entity_key) DO NOTHING`,
           [
             col('department'),
@@ -286,39 +283,74 @@ export class HubStore {
             col('role'),
             col('entityType'),
             col('entityKey'),
-            EXACT_KEY_MATCHER_VERSION,
+            col('method'),
             col('confidence'),
+            col('matcherVersion'),
             col('validFrom'),
             col('validTo'),
             col('sourceUpdatedAt'),
           ],
         );
-        const entities = new Map(rows.map((l) => [`${l.entityType}\u0000${l.entityKey}`, l]));
-        const ents = [...entities.values()];
-        await client.query(
-          `INSERT INTO ${this.t('canonical_entity')} (entity_type, entity_key, grid_code)
-           SELECT et, ek, CASE WHEN et = 'HOUSE' THEN left(ek, 14) END FROM unnest($1::text[], $2::text[]) AS k(et, ek)
-           ON CONFLICT DO NOTHING`,
-          [ents.map((l) => l.entityType), ents.map((l) => l.entityKey)],
-        );
+        await this.registerEntities(client, rows);
       }
       if (unresolved.length > 0) {
+        const u = <K extends keyof UnresolvedReference>(k: K): Array<UnresolvedReference[K] | null> =>
+          unresolved.map((r) => r[k] ?? null);
         await client.query(
-          `INSERT INTO ${this.t('unresolved_reference')} (department, record_type, source_id, role, entity_type, raw_value, reason)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+          `INSERT INTO ${this.t('unresolved_reference')} (department, record_type, source_id, role, entity_type, raw_value,
+             reason, decision, claimed_key, linked_key, candidates)
+           SELECT d, rt, sid, role, et, raw, reason, decision, claimed, linked, candidates::jsonb
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                         $9::text[], $10::text[], $11::text[])
+                  AS k(d, rt, sid, role, et, raw, reason, decision, claimed, linked, candidates)
            ON CONFLICT DO NOTHING`,
           [
-            unresolved.map((u) => u.department),
-            unresolved.map((u) => u.recordType),
-            unresolved.map((u) => u.sourceId),
-            unresolved.map((u) => u.role),
-            unresolved.map((u) => u.entityType),
-            unresolved.map((u) => u.rawValue),
-            unresolved.map((u) => u.reason),
+            u('department'),
+            u('recordType'),
+            u('sourceId'),
+            u('role'),
+            u('entityType'),
+            u('rawValue'),
+            u('reason'),
+            u('decision'),
+            u('claimedKey'),
+            u('linkedKey'),
+            unresolved.map((r) => JSON.stringify(r.candidates ?? [])),
           ],
         );
       }
+      // A manual decision outranks whatever the matchers just decided for that reference.
+      for (const table of ['crosswalk', 'unresolved_reference']) {
+        await client.query(
+          `DELETE FROM ${this.t(table)} c USING ${this.t('manual_decision')} m, ${keys}
+            WHERE ${ofRecords('m')} AND c.department = m.department AND c.record_type = m.record_type
+              AND c.source_id = m.source_id AND c.role = m.role AND c.entity_type = m.entity_type
+              ${table === 'crosswalk' ? "AND c.method <> 'MANUAL'" : ''}`,
+          recParams,
+        );
+      }
+    });
+  }
+
+  private async registerEntities(client: PoolClient, links: readonly Link[]): Promise<void> {
+    const entities = new Map(links.map((l) => [`${l.entityType}\u0000${l.entityKey}`, l]));
+    const ents = [...entities.values()];
+    await client.query(
+      `INSERT INTO ${this.t('canonical_entity')} (entity_type, entity_key, grid_code)
+       SELECT et, ek, CASE WHEN et = 'HOUSE' THEN left(ek, 14) END FROM unnest($1::text[], $2::text[]) AS k(et, ek)
+       ON CONFLICT DO NOTHING`,
+      [ents.map((l) => l.entityType), ents.map((l) => l.entityKey)],
+    );
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    this.trips++;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
       await client.query('COMMIT');
+      return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;

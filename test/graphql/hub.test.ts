@@ -445,7 +445,8 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('the hub on %s Post
     for (const [dept, n] of Object.entries(large.after)) {
       expect({ dept, n: n <= 4 }).toEqual({ dept, n: true });
       expect({ dept, n: small.after[dept]! <= n }).toEqual({ dept, n: true });
-      expect({ dept, n }).toEqual({ dept, n: mid.after[dept] });
+      // Fewer is possible: a larger page may already have loaded what a deeper level asks for.
+      expect({ dept, n: n <= mid.after[dept]! }).toEqual({ dept, n: true });
     }
   });
 
