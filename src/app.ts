@@ -17,6 +17,7 @@ import { createContext, type RequestContext } from './graphql/context';
 import { shanghaiToday, type Hub } from './graphql/Hub';
 import { createApolloServer } from './graphql/server';
 import { buildCrosswalk, type CrosswalkBuildReport } from './resolution/buildCrosswalk';
+import { AddressBaseCache } from './services/addressBase';
 import { seedDepartments, type SeedOptions, type SeedReport } from './seed';
 import { HubStore } from './store/HubStore';
 import { migrateHubStore } from './store/migrate';
@@ -179,15 +180,18 @@ export async function startHub(
     const down = await openConnectors(connectors);
     for (const [d, err] of down)
       log.error(`department ${d} is unavailable at startup; serving the others`, err);
+    const addressBase = new AddressBaseCache(connectors.housing);
     let crosswalk: CrosswalkBuildReport | null = null;
     if ((await store.countCrosswalk()) === 0) {
-      log.info('building the crosswalk from exact keys');
-      crosswalk = await buildCrosswalk(connectors, store);
+      log.info('building the crosswalk: exact keys, then addresses matched to houses');
+      crosswalk = await buildCrosswalk(connectors, store, undefined, {
+        addressBase: await addressBase.tryGet(),
+      });
       log.info(
         `crosswalk: ${crosswalk.links} links from ${crosswalk.records} records in ${(crosswalk.durationMs / 1000).toFixed(1)} s`,
       );
     }
-    const hub: Hub = { loaded, connectors, store, today: options.today ?? shanghaiToday };
+    const hub: Hub = { loaded, connectors, store, addressBase, today: options.today ?? shanghaiToday };
     let url: string | null = null;
     const apollo = createApolloServer({ logger: log, introspection: config.server.introspection });
     if (options.listen) {

@@ -62,15 +62,17 @@ type KeyResult = { ok: true; type: EntityType; key: string } | { ok: false; reas
 /**
  * Normalises a key by exact rules only: ID numbers upper-cased and upgraded from 15 digits, USCCs
  * upper-cased, house codes checked for shape. An ID-number slot holding a valid USCC (a company owner
- * or tenant) is re-typed as a legal entity.
+ * or tenant) is re-typed as a legal entity, unless it is shaped like an ID number.
  */
 export function normalizeKey(type: EntityType, raw: string): KeyResult {
   switch (type) {
     case 'PERSON': {
       const id = parseIdNumber(raw);
       if (id.ok) return { ok: true, type, key: id.value.normalized };
+      // An ID number whose only fault is its check character stays an invalid ID, even when its
+      // digits happen to pass the USCC check too: it is a person's number, mistyped.
       const uscc = parseUscc(raw);
-      if (uscc.ok && uscc.value.warning === null)
+      if (uscc.ok && uscc.value.warning === null && id.problem !== 'BAD_CHECK_CHARACTER')
         return { ok: true, type: 'LEGAL_ENTITY', key: uscc.value.normalized };
       return { ok: false, reason: `invalid ID number: ${id.explanation}` };
     }

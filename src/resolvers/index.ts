@@ -3,5 +3,15 @@ import { House, Party } from './House';
 import { LegalEntity } from './LegalEntity';
 import { Person } from './Person';
 import { Query } from './Query';
+import { Mutation, ResolutionQuery } from './Resolution';
 
-export const resolvers = { Query, Person, House, LegalEntity, Grid, HouseConnection, Party };
+export const resolvers = {
+  Query: { ...Query, ...ResolutionQuery },
+  Mutation,
+  Person,
+  House,
+  LegalEntity,
+  Grid,
+  HouseConnection,
+  Party,
+};

@@ -1,6 +1,8 @@
 import { Pool, type PoolClient } from 'pg';
 import type { EntityType, Role } from '../config/types';
 import type { Link, UnresolvedReference } from '../resolution/extractLinks';
+import { MANUAL_MATCHER_VERSION } from '../resolution/linkMethods';
+import type { MatchCandidate } from '../resolution/matcher/matchAddress';
 
 /** A crosswalk row as read back: a source record's reference to an entity. */
 export interface CrosswalkLink extends Pick<
@@ -40,6 +42,64 @@ export interface GridStats {
   readonly rentals: number;
   readonly entities: number;
 }
+
+/** A review-queue row's key: department, record type, source id, role, entity type. */
+export type ReviewKey = [string, string, string, string, string];
+
+export interface ReviewRow {
+  readonly key: ReviewKey;
+  readonly rawValue: string | null;
+  readonly reason: string;
+  readonly decision: string;
+  readonly claimedKey: string | null;
+  readonly linkedKey: string | null;
+  readonly candidates: readonly MatchCandidate[];
+  readonly notedAt: string;
+}
+
+export interface ManualDecisionInput {
+  readonly department: string;
+  readonly recordType: string;
+  readonly sourceId: string;
+  readonly role: string;
+  readonly entityType: string;
+  readonly entityKey: string | null;
+  readonly decidedBy: string | null;
+  readonly note: string | null;
+}
+
+export interface ManualDecisionRow extends ManualDecisionInput {
+  readonly decidedAt: string;
+}
+
+const keyOf = (r: Record<string, unknown>): ReviewKey =>
+  [r.department, r.record_type, r.source_id, r.role, r.entity_type] as ReviewKey;
+
+const toReviewRow = (r: Record<string, unknown>): ReviewRow => ({
+  key: keyOf(r),
+  rawValue: r.raw_value as string | null,
+  reason: r.reason as string,
+  decision: r.decision as string,
+  claimedKey: r.claimed_key as string | null,
+  linkedKey: r.linked_key as string | null,
+  candidates: r.candidates as MatchCandidate[],
+  notedAt: (r.noted_at as Date).toISOString(),
+});
+
+const toManualDecision = (r: Record<string, unknown>): ManualDecisionRow => {
+  const [department, recordType, sourceId, role, entityType] = keyOf(r);
+  return {
+    department,
+    recordType,
+    sourceId,
+    role,
+    entityType,
+    entityKey: r.entity_key as string | null,
+    decidedBy: r.decided_by as string | null,
+    note: r.note as string | null,
+    decidedAt: (r.decided_at as Date).toISOString(),
+  };
+};
 
 const q = (ident: string): string => `"${ident.replace(/"/g, '""')}"`;
 
@@ -329,6 +389,85 @@ export class HubStore {
           recParams,
         );
       }
+    });
+  }
+
+  /**
+   * The review queue: unresolved and flagged references in key order, after the given key, optionally
+   * of one department and some decisions. Fetches one row more than asked, for hasNextPage.
+   */
+  async reviewQueue(
+    filter: { department: string | null; decisions: readonly string[] | null },
+    after: ReviewKey | null,
+    first: number,
+  ): Promise<{ rows: ReviewRow[]; total: number }> {
+    const where = `($1::text IS NULL OR department = $1) AND ($2::text[] IS NULL OR decision = ANY($2))`;
+    const params = [filter.department, filter.decisions];
+    const rows = await this.query<Record<string, unknown>>(
+      `SELECT department, record_type, source_id, role, entity_type, raw_value, reason, decision, claimed_key,
+              linked_key, candidates, noted_at
+         FROM ${this.t('unresolved_reference')}
+        WHERE ${where}
+          AND ($3::text[] IS NULL OR (department, record_type, source_id, role, entity_type) >
+               ($3[1], $3[2], $3[3], $3[4], $3[5]))
+        ORDER BY department, record_type, source_id, role, entity_type
+        LIMIT $4`,
+      [...params, after, first + 1],
+    );
+    const count = await this.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.t('unresolved_reference')} WHERE ${where}`,
+      params,
+    );
+    return { rows: rows.map(toReviewRow), total: Number(count[0]!.n) };
+  }
+
+  /**
+   * Records a person's decision on a reference, replacing the matchers' links and review entry for
+   * it; a null key says the record refers to nothing the hub knows. Kept across crosswalk rebuilds.
+   */
+  async recordManualDecision(d: ManualDecisionInput): Promise<ManualDecisionRow> {
+    const ref = [d.department, d.recordType, d.sourceId, d.role, d.entityType];
+    const sameRef = `department = $1 AND record_type = $2 AND source_id = $3 AND role = $4 AND entity_type = $5`;
+    return this.transaction(async (client) => {
+      const saved = await client.query<Record<string, unknown>>(
+        `INSERT INTO ${this.t('manual_decision')} (department, record_type, source_id, role, entity_type, entity_key,
+           decided_by, note, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+         ON CONFLICT (department, record_type, source_id, role, entity_type)
+           DO UPDATE SET entity_key = EXCLUDED.entity_key, decided_by = EXCLUDED.decided_by, note = EXCLUDED.note,
+                         decided_at = EXCLUDED.decided_at
+         RETURNING department, record_type, source_id, role, entity_type, entity_key, decided_by, note, decided_at`,
+        [...ref, d.entityKey, d.decidedBy, d.note],
+      );
+      // The validity window of the link it replaces still describes the record.
+      const old = await client.query<{ valid_from: string | null; valid_to: string | null; su: Date | null }>(
+        `DELETE FROM ${this.t('crosswalk')} WHERE ${sameRef}
+         RETURNING valid_from::text, valid_to::text, source_updated_at AS su`,
+        ref,
+      );
+      await client.query(`DELETE FROM ${this.t('unresolved_reference')} WHERE ${sameRef}`, ref);
+      if (d.entityKey !== null) {
+        const w = old.rows[0];
+        await client.query(
+          `INSERT INTO ${this.t('crosswalk')} (department, record_type, source_id, role, entity_type, entity_key, method,
+             confidence, matcher_version, valid_from, valid_to, source_updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 'MANUAL', 1, $7, $8, $9, $10)`,
+          [
+            ...ref,
+            d.entityKey,
+            MANUAL_MATCHER_VERSION,
+            w?.valid_from ?? null,
+            w?.valid_to ?? null,
+            w?.su ?? null,
+          ],
+        );
+        await client.query(
+          `INSERT INTO ${this.t('canonical_entity')} (entity_type, entity_key, grid_code)
+           VALUES ($1, $2, CASE WHEN $1 = 'HOUSE' THEN left($2, 14) END) ON CONFLICT DO NOTHING`,
+          [d.entityType, d.entityKey],
+        );
+      }
+      return toManualDecision(saved.rows[0]!);
     });
   }
 

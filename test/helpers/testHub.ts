@@ -4,7 +4,7 @@ import { seedDemo, startHub, startServices, type Logger, type RunningHub } from 
 import type { ZhiwangConfig } from '../../src/config/configSchema';
 import { loadConfig, type LoadedConfig } from '../../src/config/loadConfig';
 import { createContext, type RequestContext } from '../../src/graphql/context';
-import type { SeedReport } from '../../src/seed';
+import type { SeedReport, SeedScale } from '../../src/seed';
 import { HubStore } from '../../src/store/HubStore';
 import { migrateHubStore } from '../../src/store/migrate';
 import { createMongo, type MongoPlacement, type PgPlacement, type PgTarget } from './databases';
@@ -52,8 +52,11 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-/** Seeds the test scale into fresh databases, starts the hub in-process (no port) and builds the crosswalk. */
-export async function createTestHub(target: PgTarget, options: { seed?: number } = {}): Promise<TestHub> {
+/** Seeds the test scale (or the one asked for) into fresh databases, starts the hub in-process (no port) and builds the crosswalk. */
+export async function createTestHub(
+  target: PgTarget,
+  options: { seed?: number; scale?: SeedScale } = {},
+): Promise<TestHub> {
   const pg = await target.create();
   const mongo = await createMongo();
   try {
@@ -61,7 +64,10 @@ export async function createTestHub(target: PgTarget, options: { seed?: number }
     const services = await startServices(loaded, quietLogger);
     const store = new HubStore(services.storeUrl, loaded.config.store.schema);
     await migrateHubStore(store.pool, loaded.config.store.schema);
-    const seed = await seedDemo(loaded, services, store, { seed: options.seed ?? 7, scale: 'test' });
+    const seed = await seedDemo(loaded, services, store, {
+      seed: options.seed ?? 7,
+      scale: options.scale ?? 'test',
+    });
     await store.close();
     const running = await startHub(loaded, quietLogger, { listen: false, today: () => TEST_TODAY });
     return {
