@@ -9,17 +9,14 @@
  * The embedded Mongo server runs in a child process, so that the peak RSS reported is the
  * generator's own (the in-memory document store would otherwise count against it).
  */
-import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { MongoClient } from 'mongodb';
-import { Client, Pool } from 'pg';
-import { startEmbeddedMongo } from '../src/embedded/mongo';
+import { Client } from 'pg';
 import { SEEDED_TABLE_KEYS, seedDepartments } from '../src/seed';
 import type { SeedOptions, SeedReport } from '../src/seed';
 import { migrateHubStore } from '../src/store/migrate';
+import { startMongoChild } from './lib/mongoChild';
+import { parseBenchArgs } from './lib/args';
+import { createBenchDatabases } from './lib/database';
 import { BENCHMARKS_MD, writeSection } from './lib/report';
 
 interface Args {
@@ -30,83 +27,15 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = {
+  const args = parseBenchArgs(argv, {
     persons: 1_000_000,
     pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
-    mongoUrl: null,
+    mongoUrl: null as string | null,
     skipDemo: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--persons') args.persons = Number(value().replace(/_/g, ''));
-    else if (a === '--pg-url') args.pgUrl = value();
-    else if (a === '--mongo-url') args.mongoUrl = value();
-    else if (a === '--skip-demo') args.skipDemo = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
+  });
   if (!Number.isInteger(args.persons) || args.persons < 100)
     throw new Error('--persons must be an integer >= 100');
   return args;
-}
-
-/** Child-process mode: serve the embedded Mongo and report its URL to the parent. */
-async function serveMongo(): Promise<void> {
-  const server = await startEmbeddedMongo({ port: 0 });
-  process.send?.({ url: server.url });
-  process.on('message', (msg: unknown) => {
-    if (msg === 'peak') process.send?.({ peakRssBytes: readPeakRss() });
-    if (msg === 'stop') void server.close().then(() => process.exit(0));
-  });
-}
-
-/** VmHWM (the kernel's peak RSS) of this process, in bytes; 0 where /proc is unavailable. */
-function readPeakRss(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-interface MongoServer {
-  url: string;
-  peakRss(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-function startMongoChild(): Promise<MongoServer> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = fork(__filename, ['--mongo-server'], { execArgv: process.execArgv });
-    child.once('error', reject);
-    child.once('message', (msg) => {
-      const url = (msg as { url: string }).url;
-      resolve({
-        url,
-        peakRss: () =>
-          new Promise((res) => {
-            child.once('message', (m) => res((m as { peakRssBytes: number }).peakRssBytes));
-            child.send('peak');
-          }),
-        stop: () =>
-          new Promise((res) => {
-            child.once('exit', () => res());
-            child.send('stop');
-          }),
-      });
-    });
-  });
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 interface RunResult {
@@ -118,23 +47,14 @@ interface RunResult {
 }
 
 async function run(args: Args, mongoUrl: string, label: string, options: SeedOptions): Promise<RunResult> {
-  const database = `zw_bench_seed_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: args.pgUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${database}"`);
-  await admin.end();
-  const pool = new Pool({ connectionString: withDatabase(args.pgUrl, database), max: 12 });
-  // pool.end() resolves before the sockets close; DROP DATABASE … WITH (FORCE) then terminates
-  // those backends, which surfaces as an error on an idle client. Expected, so not fatal.
-  pool.on('error', () => undefined);
-  const mongo = new MongoClient(mongoUrl);
+  const db = await createBenchDatabases(args.pgUrl, mongoUrl, 'zw_bench_seed');
+  const pool = db.pool;
   let sampledPeakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     sampledPeakRss = Math.max(sampledPeakRss, process.memoryUsage().rss);
   }, 100);
   try {
     await migrateHubStore(pool, 'hub');
-    await mongo.connect();
     const started = process.hrtime.bigint();
     let lastShown = -1;
     const report = await seedDepartments(
@@ -143,7 +63,7 @@ async function run(args: Args, mongoUrl: string, label: string, options: SeedOpt
         housing: { pool, schema: 'housing' },
         civil: { pool, schema: 'civil' },
         hub: { pool, schema: 'hub' },
-        market: mongo.db(database),
+        market: db.mongo,
       },
       options,
       (stage, done, total) => {
@@ -161,16 +81,7 @@ async function run(args: Args, mongoUrl: string, label: string, options: SeedOpt
     return { label, options, report, wallMs, sampledPeakRss };
   } finally {
     clearInterval(sampler);
-    await mongo
-      .db(database)
-      .dropDatabase()
-      .catch(() => undefined);
-    await mongo.close();
-    await pool.end();
-    const drop = new Client({ connectionString: args.pgUrl });
-    await drop.connect();
-    await drop.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await drop.end();
+    await db.drop();
   }
 }
 
@@ -225,7 +136,6 @@ function markdown(results: readonly RunResult[], env: string, mongoPeak: number 
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--mongo-server')) return serveMongo();
   const args = parseArgs(process.argv.slice(2));
   const server = args.mongoUrl ? null : await startMongoChild();
   const mongoUrl = args.mongoUrl ?? server!.url;
