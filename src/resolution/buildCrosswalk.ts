@@ -61,6 +61,8 @@ export async function buildCrosswalk(
       pending: PendingRegistrationNumber[];
     }> = [];
     const registrationNumbers = new Map<string, string>();
+    // One batch is written while the next is read and resolved, so the store's work overlaps ours.
+    let writing: Promise<void> = Promise.resolve();
     try {
       for (const [recordType, mapping] of Object.entries(connector.mapping.records)) {
         for await (const batch of connector.scan(recordType, null, BATCH)) {
@@ -78,13 +80,17 @@ export async function buildCrosswalk(
             batchLinks.push(...x.links);
             batchUnresolved.push(...x.unresolved);
           }
-          await store.replaceLinks(written.map(recordRef), batchLinks, batchUnresolved);
+          await writing;
+          writing = store.replaceLinks(written.map(recordRef), batchLinks, batchUnresolved);
+          // Handled here so that a failure waits for the next await instead of crashing the process.
+          writing.catch(() => undefined);
           stats.records += batch.length;
           stats.links += batchLinks.length;
           stats.unresolved += batchUnresolved.length;
           onProgress?.(connector.department, stats.records);
         }
       }
+      await writing;
       if (deferred.length > 0) {
         const links: Link[] = [];
         const unresolved: UnresolvedReference[] = [];
@@ -113,6 +119,7 @@ export async function buildCrosswalk(
         stats.unresolved += unresolved.length;
       }
     } catch (err) {
+      await writing.catch(() => undefined);
       stats.error = (err as Error).message;
     }
     records += stats.records;

@@ -1,7 +1,7 @@
 import type { RecordMapping, ReferenceMapping } from '../config/mappingSchema';
 import type { EntityType, Role } from '../config/types';
 import type { MappedValue, SourceRecord } from '../connectors/SourceRecord';
-import { parseHouseCode } from './identifiers/houseCode';
+import { isHouseCode } from './identifiers/houseCode';
 import type { LinkMethod } from './linkMethods';
 import { EXACT_KEY_MATCHER_VERSION } from './linkMethods';
 import type { MatchCandidate } from './matcher/matchAddress';
@@ -45,7 +45,8 @@ export interface UnresolvedReference {
 
 /** A reference known only by a legacy registration number, resolved once every USCC↔REGNO pair is seen. */
 export interface PendingRegistrationNumber {
-  readonly link: Omit<Link, 'entityKey'>;
+  /** The link to make, its entityKey left empty until the pair is found. */
+  readonly link: Link;
   readonly registrationNumber: string;
 }
 
@@ -83,7 +84,7 @@ export function normalizeKey(type: EntityType, raw: string): KeyResult {
         : { ok: false, reason: `invalid USCC: ${uscc.explanation}` };
     }
     case 'HOUSE':
-      return parseHouseCode(raw)
+      return isHouseCode(raw)
         ? { ok: true, type, key: raw.trim() }
         : { ok: false, reason: 'not a 25-digit house code' };
     default: {
@@ -116,77 +117,88 @@ export function extractLinks(
   resolveHouse: HouseResolver = claimedCodeResolver,
 ): ExtractedLinks {
   const out: ExtractedLinks = { links: [], unresolved: [], pending: [], registrationNumbers: [] };
-  const base = {
+  // Links and review entries are built as literals with every property named: object spreads in
+  // this loop, run for millions of references, cost more than the matching itself.
+  const { validFrom, validTo } = validity(rec);
+  const link = (
+    role: Role,
+    entityType: EntityType,
+    entityKey: string,
+    method: LinkMethod,
+    confidence: number,
+    matcherVersion: string,
+  ): Link => ({
     department: rec.department,
     recordType: rec.recordType,
     sourceId: rec.sourceId,
+    role,
+    entityType,
+    entityKey,
+    method,
+    confidence,
+    matcherVersion,
+    validFrom,
+    validTo,
     sourceUpdatedAt: rec.updatedAt,
-    ...validity(rec),
-  };
-  const exact = { method: 'EXACT_KEY', matcherVersion: EXACT_KEY_MATCHER_VERSION } as const;
+  });
+  const unresolved = (
+    role: Role,
+    entityType: EntityType,
+    rawValue: string | null,
+    reason: string,
+    decision: ReviewDecision,
+    house: Pick<UnresolvedReference, 'claimedKey' | 'candidates' | 'linkedKey'> = {},
+  ): UnresolvedReference => ({
+    department: rec.department,
+    recordType: rec.recordType,
+    sourceId: rec.sourceId,
+    role,
+    entityType,
+    rawValue,
+    reason,
+    decision,
+    claimedKey: house.claimedKey ?? null,
+    candidates: house.candidates ?? [],
+    linkedKey: house.linkedKey ?? null,
+  });
   let subjectKind: string | null = null;
 
   const add = (role: Role, type: EntityType, raw: string | null, fallback: string | null): void => {
     if (raw !== null && raw.trim() !== '') {
       const k = normalizeKey(type, raw);
       if (k.ok) {
-        out.links.push({ ...base, ...exact, role, entityType: k.type, entityKey: k.key, confidence: 1 });
+        out.links.push(link(role, k.type, k.key, 'EXACT_KEY', 1, EXACT_KEY_MATCHER_VERSION));
         return;
       }
       if (fallback === null) {
-        out.unresolved.push({
-          ...base,
-          role,
-          entityType: type,
-          rawValue: raw,
-          reason: k.reason,
-          decision: 'INVALID_KEY',
-        });
+        out.unresolved.push(unresolved(role, type, raw, k.reason, 'INVALID_KEY'));
         return;
       }
     }
     if (fallback !== null && isValidRegistrationNumber(fallback)) {
       out.pending.push({
-        link: { ...base, ...exact, role, entityType: type, confidence: 1 },
+        link: link(role, type, '', 'EXACT_KEY', 1, EXACT_KEY_MATCHER_VERSION),
         registrationNumber: fallback,
       });
     } else if (raw !== null || fallback !== null) {
-      out.unresolved.push({
-        ...base,
-        role,
-        entityType: type,
-        rawValue: raw ?? fallback,
-        reason: 'no valid key',
-        decision: 'INVALID_KEY',
-      });
+      out.unresolved.push(unresolved(role, type, raw ?? fallback, 'no valid key', 'INVALID_KEY'));
     }
   };
 
   const addHouse = (role: Role, claimed: string | null, address: string | null): void => {
     const r = resolveHouse(claimed, address);
     if (r.link !== null) {
-      out.links.push({
-        ...base,
-        role,
-        entityType: 'HOUSE',
-        entityKey: r.link.houseCode,
-        method: r.link.method,
-        confidence: r.link.confidence,
-        matcherVersion: r.link.matcherVersion,
-      });
+      const l = r.link;
+      out.links.push(link(role, 'HOUSE', l.houseCode, l.method, l.confidence, l.matcherVersion));
     }
     if (r.review !== null) {
-      out.unresolved.push({
-        ...base,
-        role,
-        entityType: 'HOUSE',
-        rawValue: address ?? claimed,
-        claimedKey: claimed,
-        reason: r.review.reason,
-        decision: r.review.decision,
-        candidates: r.review.candidates,
-        linkedKey: r.link?.houseCode ?? null,
-      });
+      out.unresolved.push(
+        unresolved(role, 'HOUSE', address ?? claimed, r.review.reason, r.review.decision, {
+          claimedKey: claimed,
+          candidates: r.review.candidates,
+          linkedKey: r.link?.houseCode ?? null,
+        }),
+      );
     }
   };
 

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { parseMapping } from '../../src/config/loadConfig';
-import { mapRecord } from '../../src/connectors/mapRecord';
+import { isoUtc, mapRecord } from '../../src/connectors/mapRecord';
 import { loadConfig } from '../../src/config/loadConfig';
 
 const { mappings } = loadConfig(undefined, {});
@@ -144,5 +145,23 @@ describe('mapping validation', () => {
     const bad = structuredClone(base) as unknown as Loose;
     bad.records.r.fields.idNumber!.type = 'datetime';
     expect(() => parseMapping(bad, 'm')).toThrow(/invalid config at m\.records\.r\.fields\.idNumber/);
+  });
+});
+
+describe('isoUtc', () => {
+  it('formats every date of years 1000–9999 exactly as toISOString does', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('1000-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59.999Z'),
+          noInvalidDate: true,
+        }),
+        (d) => {
+          expect(isoUtc(d)).toBe(d.toISOString());
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -96,8 +96,12 @@ function dropTextAfterRoom(text: string, notes: string[]): string {
   return head + room + letter;
 }
 
+// eslint-disable-next-line no-control-regex -- the range starts at U+0000 on purpose: all of ASCII
+const NEEDS_NFKC = /[^\u0000-\u007f\u4e00-\u9fff]/u;
+
 function normalizeOnce(input: string, notes: string[]): string {
-  let text = input.normalize('NFKC').replace(/\s+/gu, '');
+  // NFKC changes nothing in ASCII and the CJK Unified Ideographs block, which most addresses are.
+  let text = (NEEDS_NFKC.test(input) ? input.normalize('NFKC') : input).replace(/\s+/gu, '');
   // NFKC leaves these dashes alone; clerks use them all for `3-502`.
   text = text.replace(/[‐‑‒–—―−]/gu, '-');
   text = dropRemarks(text, notes);
@@ -113,7 +117,8 @@ export function normalizeAddressWithNotes(input: string): NormalizedText {
   const notes: string[] = [];
   // Dropping a remark can bring together what NFKC or a rule would rewrite, so repeat to a fixpoint.
   let text = normalizeOnce(input, notes);
-  for (let i = 0; i < 5; i++) {
+  // Already in normal form (a standard address, typically): a second pass would change nothing.
+  for (let i = 0; i < 5 && text !== input; i++) {
     const next = normalizeOnce(text, notes);
     if (next === text) break;
     text = next;

@@ -36,12 +36,20 @@ export function parseGridCode(input: string): ParsedGridCode | null {
   };
 }
 
+/** Whether the text is a house code's shape: 25 digits (surrounding blanks allowed). */
+export function isHouseCode(input: string): boolean {
+  return /^\s*\d{25}\s*$/.test(input);
+}
+
 export function parseHouseCode(input: string): ParsedHouseCode | null {
   const v = input.trim();
   if (!/^\d{25}$/.test(v)) return null;
-  const grid = parseGridCode(v.slice(0, 14))!;
   return {
-    ...grid,
+    gridCode: v.slice(0, 14),
+    divisionCode: v.slice(0, 6),
+    streetCode: v.slice(0, 9),
+    communityCode: v.slice(0, 12),
+    gridNumber: v.slice(12, 14),
     houseCode: v,
     buildingCode: v.slice(0, 19),
     buildingNumber: v.slice(14, 19),

@@ -3,7 +3,7 @@
  * its free-text address (if any). A claimed code is trusted only as far as the address allows: a
  * code the address contradicts is flagged for review, and a wrong code is never preferred to none.
  */
-import { parseHouseCode } from '../identifiers/houseCode';
+import { isHouseCode } from '../identifiers/houseCode';
 import type { AddressBase } from './addressBase';
 import type { AddressMatch, MatchCandidate } from './matchAddress';
 import { ADDRESS_MATCHER_VERSION, matchAddress } from './matchAddress';
@@ -60,8 +60,7 @@ const exact = (houseCode: string, confidence: number): HouseLink => ({
 /** Without the address base: claimed codes of the right shape are taken, addresses wait. */
 export const claimedCodeResolver: HouseResolver = (claimed, text) => {
   if (claimed !== null) {
-    if (parseHouseCode(claimed))
-      return { link: exact(claimed.trim(), UNCORROBORATED_CONFIDENCE), review: null };
+    if (isHouseCode(claimed)) return { link: exact(claimed.trim(), UNCORROBORATED_CONFIDENCE), review: null };
     return {
       link: null,
       review: { decision: 'INVALID_KEY', reason: 'not a 25-digit house code', candidates: [] },
@@ -87,11 +86,24 @@ function addressReview(m: AddressMatch, prefix = ''): HouseReview {
   return review(m.decision, `${prefix}${m.reason ?? m.decision}`, m);
 }
 
+/** Distinct address texts whose match is remembered: a household's members share one address. */
+const MATCH_CACHE_SIZE = 50_000;
+
 export function createHouseResolver(base: AddressBase): HouseResolver {
+  const cache = new Map<string, AddressMatch>();
+  const match = (text: string): AddressMatch => {
+    let m = cache.get(text);
+    if (m === undefined) {
+      m = matchAddress(base, text, 5);
+      if (cache.size >= MATCH_CACHE_SIZE) cache.clear();
+      cache.set(text, m);
+    }
+    return m;
+  };
   return (claimedRaw, text) => {
     const claimed = claimedRaw === null || claimedRaw.trim() === '' ? null : claimedRaw.trim();
-    const m = text === null || text.trim() === '' ? null : matchAddress(base, text, 5);
-    if (claimed !== null && !parseHouseCode(claimed)) {
+    const m = text === null || text.trim() === '' ? null : match(text);
+    if (claimed !== null && !isHouseCode(claimed)) {
       // A malformed claim says nothing; the address alone decides.
       const prefix = `claimed house code ${claimed} is not 25 digits; `;
       if (m?.decision === 'MATCHED' && m.level === 'HOUSE')
