@@ -19,10 +19,13 @@ import type { ZhiwangConfig } from '../src/config/configSchema';
 import { loadConfig, type LoadedConfig } from '../src/config/loadConfig';
 import { closeConnectors, createConnectors, openConnectors } from '../src/connectors/createConnectors';
 import type { Connectors } from '../src/connectors/createConnectors';
-import { buildCrosswalk, type CrosswalkBuildReport } from '../src/resolution/buildCrosswalk';
+import {
+  AddressBaseFeed,
+  buildCrosswalk,
+  readingOrder,
+  type CrosswalkBuildReport,
+} from '../src/resolution/buildCrosswalk';
 import { extractLinks } from '../src/resolution/extractLinks';
-import { createHouseResolver } from '../src/resolution/matcher/houseResolver';
-import { loadAddressBase } from '../src/resolution/matcher/loadAddressBase';
 import { qualityTable, scoreHouseResolution, type QualityReport } from '../src/resolution/quality';
 import { seedDepartments, type SeedOptions } from '../src/seed';
 import { HubStore } from '../src/store/HubStore';
@@ -134,23 +137,26 @@ interface ResolvePass {
 
 /** Streams every record and resolves it, writing nothing: the resolution itself, end to end. */
 async function resolveAll(connectors: Connectors): Promise<ResolvePass> {
-  const base = await loadAddressBase(connectors.housing);
-  const resolveHouse = createHouseResolver(base);
+  // The same order and address-base feed as the crosswalk build: housing's house records first.
+  const feed = new AddressBaseFeed(connectors.housing);
   let records = 0;
   let houseReferences = 0;
   const byDepartment: ResolvePass['byDepartment'] = {};
-  for (const connector of Object.values(connectors)) {
+  for (const [connector, recordTypes] of readingOrder(connectors)) {
     const t0 = Date.now();
     let n = 0;
-    for (const [recordType, mapping] of Object.entries(connector.mapping.records)) {
-      for await (const batch of connector.scan(recordType, null, BATCH)) {
+    for (const [recordType, mapping] of recordTypes) {
+      const feeding = feed.feeds(connector, recordType);
+      for await (const batch of connector.readAll(recordType, BATCH)) {
+        if (feeding) feed.add(batch);
         for (const rec of batch) {
-          const x = extractLinks(rec, mapping, resolveHouse);
+          const x = extractLinks(rec, mapping, feed.resolveHouse);
           for (const l of x.links) if (l.entityType === 'HOUSE' && l.role !== 'SUBJECT') houseReferences++;
           for (const u of x.unresolved) if (u.entityType === 'HOUSE') houseReferences++;
         }
         n += batch.length;
       }
+      if (feeding) feed.complete();
     }
     records += n;
     byDepartment[connector.department] = { records: n, ms: Date.now() - t0 };
@@ -158,7 +164,9 @@ async function resolveAll(connectors: Connectors): Promise<ResolvePass> {
       `  resolved ${connector.department}: ${fmt(n)} records in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
   }
-  return { records, houseReferences, addressBaseHouses: base.size, byDepartment };
+  const base = feed.report(undefined);
+  if ('error' in base) throw new Error(`no address base: ${base.error}`);
+  return { records, houseReferences, addressBaseHouses: base.houses, byDepartment };
 }
 
 function qualitySection(

@@ -54,6 +54,11 @@ export interface Connector {
   ): Promise<SourceRecord[]>;
   /** Records changed after the watermark, oldest first, in batches. */
   scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<SourceRecord[]>;
+  /**
+   * Every record of the type, in no particular order, streamed in batches through one server-side
+   * cursor: what a full crosswalk build reads, without the per-page sort a watermark scan needs.
+   */
+  readAll(recordType: string, batchSize: number): AsyncIterable<SourceRecord[]>;
   close(): Promise<void>;
 }
 

@@ -1,12 +1,14 @@
+import type { RecordMapping } from '../config/mappingSchema';
+import type { Connector } from '../connectors/Connector';
 import type { Connectors } from '../connectors/createConnectors';
 import type { SourceRecord } from '../connectors/SourceRecord';
 import type { HubStore } from '../store/HubStore';
 import type { Link, PendingRegistrationNumber, UnresolvedReference } from './extractLinks';
 import { extractLinks } from './extractLinks';
-import type { AddressBase } from './matcher/addressBase';
+import { AddressBaseBuilder, type AddressBase } from './matcher/addressBase';
 import type { HouseResolver } from './matcher/houseResolver';
 import { claimedCodeResolver, createHouseResolver } from './matcher/houseResolver';
-import { loadAddressBase } from './matcher/loadAddressBase';
+import { baseRowOf, houseRecordType } from './matcher/loadAddressBase';
 
 export interface CrosswalkBuildReport {
   readonly records: number;
@@ -24,10 +26,85 @@ export interface CrosswalkBuildReport {
 const BATCH = 2000;
 
 /**
+ * The order a full read takes: housing first, its house records (the standard address base) first,
+ * so that the base is complete before any other house reference is resolved against it.
+ */
+export function readingOrder(connectors: Connectors): Array<[Connector, Array<[string, RecordMapping]>]> {
+  const houseType = (() => {
+    try {
+      return houseRecordType(connectors.housing.mapping);
+    } catch {
+      return null;
+    }
+  })();
+  const others = Object.values(connectors).filter((c) => c !== connectors.housing);
+  return [connectors.housing, ...others].map((c) => [
+    c,
+    Object.entries(c.mapping.records).sort(([a], [b]) => Number(b === houseType) - Number(a === houseType)),
+  ]);
+}
+
+/** Builds the address base from the house records as they stream past, and hands out the resolver. */
+export class AddressBaseFeed {
+  private builder: AddressBaseBuilder | null;
+  private base: AddressBase | null;
+  private resolver: HouseResolver;
+  private readonly houseType: string | null;
+  private started = 0;
+  private durationMs = 0;
+
+  constructor(housing: Connector, given?: AddressBase) {
+    this.base = given ?? null;
+    this.builder = given ? null : new AddressBaseBuilder();
+    this.resolver = given ? createHouseResolver(given) : claimedCodeResolver;
+    let houseType: string | null = null;
+    try {
+      houseType = houseRecordType(housing.mapping);
+    } catch {
+      // reported by report() as the base being unavailable
+    }
+    this.houseType = housing.department === 'housing' ? houseType : null;
+  }
+
+  /** Until the base is complete: claimed codes taken as they are (house records refer to no house). */
+  get resolveHouse(): HouseResolver {
+    return this.resolver;
+  }
+
+  feeds(connector: Connector, recordType: string): boolean {
+    return this.builder !== null && connector.department === 'housing' && recordType === this.houseType;
+  }
+
+  add(batch: readonly SourceRecord[]): void {
+    if (this.started === 0) this.started = Date.now();
+    for (const rec of batch) {
+      const row = baseRowOf(rec);
+      if (row !== null) this.builder!.add(row);
+    }
+  }
+
+  /** The house records are all read: the base is built and the address resolver takes over. */
+  complete(): void {
+    if (this.builder === null) return;
+    this.base = this.builder.build();
+    this.builder = null;
+    this.resolver = createHouseResolver(this.base);
+    this.durationMs = Date.now() - (this.started || Date.now());
+  }
+
+  report(housingError: string | undefined): CrosswalkBuildReport['addressBase'] {
+    if (this.base !== null) return { houses: this.base.size, durationMs: this.durationMs };
+    if (this.houseType === null) return { error: 'the housing mapping has no record of kind HOUSE' };
+    return { error: housingError ?? 'the house records were not read' };
+  }
+}
+
+/**
  * Builds the crosswalk by reading every department in full: exact keys, legacy registration numbers
- * paired with USCCs, and house references resolved against housing's standard address base. A
- * department that fails is reported and skipped, its existing links are left as they were. Without
- * the address base (housing down), claimed house codes are taken as they are and addresses wait.
+ * paired with USCCs, and house references resolved against housing's standard address base, built
+ * from housing's house records as they are read (or given). A department that fails is reported and
+ * skipped, its existing links are left as they were. Without the address base (housing down),
+ * claimed house codes are taken as they are and addresses wait in the review queue.
  */
 export async function buildCrosswalk(
   connectors: Connectors,
@@ -36,20 +113,12 @@ export async function buildCrosswalk(
   options: { addressBase?: AddressBase } = {},
 ): Promise<CrosswalkBuildReport> {
   const t0 = Date.now();
-  let resolveHouse: HouseResolver = claimedCodeResolver;
-  let addressBase: CrosswalkBuildReport['addressBase'];
-  try {
-    const base = options.addressBase ?? (await loadAddressBase(connectors.housing));
-    resolveHouse = createHouseResolver(base);
-    addressBase = { houses: base.size, durationMs: Date.now() - t0 };
-  } catch (err) {
-    addressBase = { error: (err as Error).message };
-  }
+  const feed = new AddressBaseFeed(connectors.housing, options.addressBase);
   const byDepartment: CrosswalkBuildReport['byDepartment'] = {};
   let records = 0;
   let links = 0;
   let unresolvedCount = 0;
-  for (const connector of Object.values(connectors)) {
+  for (const [connector, recordTypes] of readingOrder(connectors)) {
     const stats = { records: 0, links: 0, unresolved: 0 } as CrosswalkBuildReport['byDepartment'][string];
     byDepartment[connector.department] = stats;
     // Records known only by a legacy registration number wait until every USCC↔number pair of the
@@ -64,8 +133,11 @@ export async function buildCrosswalk(
     // One batch is written while the next is read and resolved, so the store's work overlaps ours.
     let writing: Promise<void> = Promise.resolve();
     try {
-      for (const [recordType, mapping] of Object.entries(connector.mapping.records)) {
-        for await (const batch of connector.scan(recordType, null, BATCH)) {
+      for (const [recordType, mapping] of recordTypes) {
+        const feeding = feed.feeds(connector, recordType);
+        for await (const batch of connector.readAll(recordType, BATCH)) {
+          if (feeding) feed.add(batch);
+          const resolveHouse = feed.resolveHouse;
           const batchLinks: Link[] = [];
           const batchUnresolved: UnresolvedReference[] = [];
           const written: SourceRecord[] = [];
@@ -89,6 +161,7 @@ export async function buildCrosswalk(
           stats.unresolved += batchUnresolved.length;
           onProgress?.(connector.department, stats.records);
         }
+        if (feeding) feed.complete();
       }
       await writing;
       if (deferred.length > 0) {
@@ -130,7 +203,7 @@ export async function buildCrosswalk(
     records,
     links,
     unresolved: unresolvedCount,
-    addressBase,
+    addressBase: feed.report(byDepartment.housing?.error),
     byDepartment,
     durationMs: Date.now() - t0,
   };

@@ -95,6 +95,24 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))(
       expect(rest).toEqual(['440305750303123']);
     });
 
+    it('reads every record once through one cursor, and leaves no transaction open when stopped early', async () => {
+      const all: string[] = [];
+      const before = connector.roundTrips;
+      for await (const batch of connector.readAll('registered_person', 2))
+        all.push(...batch.map((r) => r.sourceId));
+      expect(all.sort()).toEqual(['440305198501011231', '44030519900202002x', '440305750303123']);
+      // One trip opens the cursor, then one FETCH per batch of 2, 1 and the empty one that ends it.
+      expect(connector.roundTrips - before).toBe(4);
+      for await (const batch of connector.readAll('registered_person', 1)) {
+        expect(batch).toHaveLength(1);
+        break;
+      }
+      // The pooled session is usable again: the abandoned cursor's transaction was rolled back.
+      expect((await connector.loadBy('registered_person', 'idNumber', ['440305198501011231'])).length).toBe(
+        1,
+      );
+    });
+
     it('searches by name', async () => {
       const rows = await connector.search(
         'registered_person',
@@ -228,6 +246,18 @@ describe('MongoConnector', () => {
     }
     expect(seen).toHaveLength(2000);
     expect(new Set(seen).size).toBe(2000);
+  });
+
+  it('reads every document once through one cursor', async () => {
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    for await (const batch of connector.readAll('market_entity', 300)) {
+      sizes.push(batch.length);
+      seen.push(...batch.map((r) => r.sourceId));
+    }
+    expect(seen).toHaveLength(2000);
+    expect(new Set(seen).size).toBe(2000);
+    expect(sizes.slice(0, -1).every((n) => n === 300)).toBe(true);
   });
 
   it('completes 1,000 concurrent batched reads with zero errors', async () => {

@@ -7,7 +7,7 @@ import { refKey } from '../../src/connectors/Connector';
 import { PgConnector } from '../../src/connectors/pg/PgConnector';
 import { createContext } from '../../src/graphql/context';
 import { buildCrosswalk } from '../../src/resolution/buildCrosswalk';
-import { scoreHouseResolution, type QualityRow } from '../../src/resolution/quality';
+import { scoreHouseResolution, type QualityReport, type QualityRow } from '../../src/resolution/quality';
 import { AddressBaseCache } from '../../src/services/addressBase';
 import { pgTargets } from '../helpers/databases';
 import { SuiteSql } from '../helpers/sql';
@@ -17,6 +17,9 @@ type Result = {
   data?: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
 };
+
+const rowsByKind = (report: QualityReport): Map<string, QualityRow> =>
+  new Map(report.rows.map((r) => [r.kind, r]));
 
 describe('identity resolution on the demo seed', () => {
   const target = pgTargets().find((t) => t.label === 'real') ?? pgTargets()[0]!;
@@ -49,8 +52,7 @@ describe('identity resolution on the demo seed', () => {
   describe('quality against the ground truth', () => {
     let rows: Map<string, QualityRow>;
     beforeAll(async () => {
-      const report = await scoreHouseResolution(th.running.hub.store, Object.values(th.loaded.mappings));
-      rows = new Map(report.rows.map((r) => [r.kind, r]));
+      rows = rowsByKind(await scoreHouseResolution(th.running.hub.store, Object.values(th.loaded.mappings)));
     });
 
     it('reaches precision ≥ 99% and recall ≥ 95% overall, over tens of thousands of references', () => {
@@ -92,6 +94,37 @@ describe('identity resolution on the demo seed', () => {
       expect(r.linked).toBe(0);
       expect(r.review.UNMATCHED).toBe(r.references);
     });
+  });
+
+  it('scores against the truth, not against itself: wrong links lower precision and recall', async () => {
+    // Point 25 address-matched links at another house of the same building, score, and put them back.
+    const moved = await sql.rows<{ department: string; source_id: string; role: string; was: string }>(
+      'hub',
+      `UPDATE $s.crosswalk c SET entity_key = left(c.entity_key, 19) || CASE WHEN right(c.entity_key, 6) = '010101'
+                                  THEN '010102' ELSE '010101' END
+         FROM (SELECT department, record_type, source_id, role, entity_key FROM $s.crosswalk
+                WHERE method = 'ADDRESS_MATCH' ORDER BY source_id LIMIT 25) t
+        WHERE c.department = t.department AND c.record_type = t.record_type AND c.source_id = t.source_id
+          AND c.role = t.role AND c.entity_key = t.entity_key
+        RETURNING c.department, c.source_id, c.role, t.entity_key AS was`,
+    );
+    try {
+      expect(moved).toHaveLength(25);
+      const before = rowsByKind(
+        await scoreHouseResolution(th.running.hub.store, Object.values(th.loaded.mappings)),
+      );
+      const all = before.get('all')!;
+      expect(all.linked - all.correct).toBe(25);
+      expect(all.precision).toBeLessThan(1);
+    } finally {
+      for (const m of moved) {
+        await sql.rows(
+          'hub',
+          `UPDATE $s.crosswalk SET entity_key = $4 WHERE department = $1 AND source_id = $2 AND role = $3 AND method = 'ADDRESS_MATCH'`,
+          [m.department, m.source_id, m.role, m.was],
+        );
+      }
+    }
   });
 
   describe('deduplicated records', () => {

@@ -141,6 +141,26 @@ export class MongoConnector implements Connector {
     });
   }
 
+  async *readAll(recordType: string, batchSize: number): AsyncIterable<SourceRecord[]> {
+    const cursor = this.collection(recordType).find({}, { batchSize });
+    try {
+      let batch: SourceRecord[] = [];
+      for await (const doc of cursor) {
+        batch.push(mapRecord(this.mapping, recordType, doc));
+        if (batch.length >= batchSize) {
+          this.trips++;
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } catch (err) {
+      throw new DepartmentError(this.department, (err as Error).message, { cause: err });
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
     const client = this.client;
     this.client = null;

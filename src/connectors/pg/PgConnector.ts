@@ -227,6 +227,49 @@ export class PgConnector implements Connector {
     });
   }
 
+  async *readAll(recordType: string, batchSize: number): AsyncIterable<SourceRecord[]> {
+    await this.ready();
+    if (!this.pool) throw new DepartmentError(this.department, 'connector is not open');
+    const fail = (err: unknown): DepartmentError =>
+      new DepartmentError(this.department, (err as Error).message, { cause: err });
+    const client = await this.pool.connect().catch((err: unknown) => {
+      throw fail(err);
+    });
+    let open = false;
+    try {
+      this.trips++;
+      await client.query('BEGIN READ ONLY');
+      open = true;
+      await client.query(
+        `DECLARE zw_read_all NO SCROLL CURSOR FOR SELECT to_jsonb(t) AS row FROM ${this.table(recordType)} t`,
+      );
+      const fetch = (): Promise<Array<{ row: Record<string, unknown> }>> => {
+        this.trips++;
+        const next = client
+          .query<{ row: Record<string, unknown> }>(`FETCH ${Math.trunc(batchSize)} FROM zw_read_all`)
+          .then((r) => r.rows);
+        next.catch(() => undefined); // awaited below; handled here so an early stop cannot leak it
+        return next;
+      };
+      // The next batch is fetched while this one is mapped and consumed: the server's work overlaps ours.
+      let pending = fetch();
+      for (;;) {
+        const rows = await pending;
+        if (rows.length === 0) break;
+        pending = fetch();
+        yield rows.map((r) => mapRecord(this.mapping, recordType, r.row));
+      }
+      await client.query('COMMIT');
+      open = false;
+    } catch (err) {
+      throw err instanceof DepartmentError ? err : fail(err);
+    } finally {
+      // Also reached when the consumer stops early: the cursor's transaction must not stay open.
+      if (open) await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+    }
+  }
+
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = null;

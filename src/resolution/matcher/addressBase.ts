@@ -59,6 +59,8 @@ export interface Site extends SiteLevels {
 
 export interface AddressBase {
   readonly houses: ReadonlyMap<string, BaseHouse>;
+  /** By standard address (bzdz), as written in the base: text identical to it needs no parsing. */
+  readonly byStandardAddress: ReadonlyMap<string, BaseHouse>;
   readonly buildings: ReadonlyMap<string, BaseBuilding>;
   readonly byRoadDoor: ReadonlyMap<string, readonly Site[]>;
   readonly byCompound: ReadonlyMap<string, readonly Site[]>;
@@ -97,6 +99,9 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 /** Builds the indexes in one pass; rows may come in any order, e.g. streamed from a connector. */
 export class AddressBaseBuilder {
   private readonly houses = new Map<string, BaseHouse>();
+  private readonly byStandardAddress = new Map<string, BaseHouse>();
+  /** Standard addresses two houses share: they prove nothing. */
+  private readonly sharedAddresses = new Set<string>();
   private readonly buildings = new Map<string, BaseBuilding>();
   private readonly sites = new Map<string, Site>();
   private readonly byRoadDoor = new Map<string, Site[]>();
@@ -123,6 +128,10 @@ export class AddressBaseBuilder {
     };
     building.houses.push(house);
     this.houses.set(row.houseCode, house);
+    if (row.address !== '') {
+      if (this.byStandardAddress.has(row.address)) this.sharedAddresses.add(row.address);
+      else this.byStandardAddress.set(row.address, house);
+    }
   }
 
   private site(row: BaseHouseRow): Site {
@@ -153,8 +162,10 @@ export class AddressBaseBuilder {
       if (site.road !== null) roads.add(site.road);
       if (site.district !== null) districts.add(site.district);
     }
+    for (const a of this.sharedAddresses) this.byStandardAddress.delete(a);
     return {
       houses: this.houses,
+      byStandardAddress: this.byStandardAddress,
       buildings: this.buildings,
       byRoadDoor: this.byRoadDoor,
       byCompound: this.byCompound,

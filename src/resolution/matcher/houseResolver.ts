@@ -6,7 +6,7 @@
 import { isHouseCode } from '../identifiers/houseCode';
 import type { AddressBase } from './addressBase';
 import type { AddressMatch, MatchCandidate } from './matchAddress';
-import { ADDRESS_MATCHER_VERSION, matchAddress } from './matchAddress';
+import { ADDRESS_MATCHER_VERSION, matchAddress, matchStandardAddress } from './matchAddress';
 import { EXACT_KEY_MATCHER_VERSION } from '../linkMethods';
 import type { LinkMethod } from '../linkMethods';
 
@@ -92,7 +92,7 @@ const MATCH_CACHE_SIZE = 50_000;
 export function createHouseResolver(base: AddressBase): HouseResolver {
   const cache = new Map<string, AddressMatch>();
   const match = (text: string): AddressMatch => {
-    let m = cache.get(text);
+    let m = cache.get(text) ?? matchStandardAddress(base, text);
     if (m === undefined) {
       m = matchAddress(base, text, 5);
       if (cache.size >= MATCH_CACHE_SIZE) cache.clear();

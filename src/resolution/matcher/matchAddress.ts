@@ -338,6 +338,36 @@ function decide(
   };
 }
 
+/** Text identical to one house's standard address (bzdz) is that house. */
+function standardMatch(house: BaseHouse, parsed: ParsedAddress | null): AddressMatch {
+  return {
+    decision: 'MATCHED',
+    level: 'HOUSE',
+    code: house.houseCode,
+    confidence: 1,
+    candidates: [
+      {
+        code: house.houseCode,
+        level: 'HOUSE',
+        address: house.address,
+        score: 1,
+        evidence: ['standard address'],
+      },
+    ],
+    reason: null,
+    parsed,
+  };
+}
+
+/**
+ * The house a standard address names, without parsing it: the resolver's fast path, for the many
+ * records that copy the address exactly as the base writes it. Undefined when the text is anything else.
+ */
+export function matchStandardAddress(base: AddressBase, text: string): AddressMatch | undefined {
+  const house = base.byStandardAddress.get(text.trim());
+  return house === undefined ? undefined : standardMatch(house, null);
+}
+
 export function matchAddress(base: AddressBase, text: string, limit = 5): AddressMatch {
   const problem = addressInputProblem(text);
   if (problem !== null) {
@@ -352,6 +382,8 @@ export function matchAddress(base: AddressBase, text: string, limit = 5): Addres
     };
   }
   const parsed = parseAddress(text);
+  const standard = base.byStandardAddress.get(text.trim());
+  if (standard !== undefined) return standardMatch(standard, parsed);
   const c = splitRoadPrefix(base, parsed.components);
   const sites = blockSites(base, c);
   const candidates: MatchCandidate[] = [];
