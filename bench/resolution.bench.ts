@@ -248,6 +248,12 @@ async function main(): Promise<void> {
           `Address base: ${fmt(r.addressBaseHouses)} houses. Per department (resolve pass): ${perDept}.`,
           `Process peak RSS (VmHWM, including seeding the data first): ${mib(readPeakRss())}.`,
           '',
+          'The resolve pass is the resolution itself: every record read through one cursor per table, the',
+          "address base built from housing's house records as they stream past, every house reference",
+          'decided. The build adds writing the links and review entries to the hub store (INSERT … SELECT',
+          'FROM unnest per batch of 2,000 records, one batch in flight while the next is resolved); those',
+          'writes, not the matching, set its pace.',
+          '',
         ].join('\n');
       });
       console.log(section);
