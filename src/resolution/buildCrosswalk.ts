@@ -110,9 +110,10 @@ export async function buildCrosswalk(
   connectors: Connectors,
   store: HubStore,
   onProgress?: (department: string, records: number) => void,
-  options: { addressBase?: AddressBase } = {},
+  options: { addressBase?: AddressBase; batchSize?: number } = {},
 ): Promise<CrosswalkBuildReport> {
   const t0 = Date.now();
+  const batchSize = options.batchSize ?? BATCH;
   const feed = new AddressBaseFeed(connectors.housing, options.addressBase);
   const byDepartment: CrosswalkBuildReport['byDepartment'] = {};
   let records = 0;
@@ -135,7 +136,7 @@ export async function buildCrosswalk(
     try {
       for (const [recordType, mapping] of recordTypes) {
         const feeding = feed.feeds(connector, recordType);
-        for await (const batch of connector.readAll(recordType, BATCH)) {
+        for await (const batch of connector.readAll(recordType, batchSize)) {
           if (feeding) feed.add(batch);
           const resolveHouse = feed.resolveHouse;
           const batchLinks: Link[] = [];

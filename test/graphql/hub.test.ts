@@ -2,6 +2,7 @@ import { MongoClient } from 'mongodb';
 import { startHub } from '../../src/app';
 import { MongoConnector } from '../../src/connectors/mongo/MongoConnector';
 import { createContext } from '../../src/graphql/context';
+import { buildCrosswalk } from '../../src/resolution/buildCrosswalk';
 import { parseIdNumber, toLegacyIdNumber } from '../../src/resolution/identifiers';
 import { pgTargets } from '../helpers/databases';
 import { SuiteSql } from '../helpers/sql';
@@ -396,6 +397,29 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('the hub on %s Post
     );
     for (const e of r.errors!) expect(e.message).toContain('Expected format');
   });
+
+  it('rebuilds the crosswalk in many small batches to the same links, reads and writes interleaved', async () => {
+    // Reading pages while earlier batches are written: on the embedded server, which serves one
+    // transaction at a time, a reader holding a transaction across pages would stall the writers.
+    const snapshot = () =>
+      sql.one<{ n: string; digest: string }>(
+        'hub',
+        `SELECT count(*) AS n, md5(string_agg(department || record_type || source_id || role || entity_key || method,
+                ',' ORDER BY department, record_type, source_id, role, entity_key)) AS digest FROM $s.crosswalk`,
+      );
+    const before = await snapshot();
+    const report = await buildCrosswalk(th.running.hub.connectors, th.running.hub.store, undefined, {
+      batchSize: 50,
+    });
+    expect(Object.values(report.byDepartment).map((d) => d.error)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(report.addressBase).toMatchObject({ houses: expect.any(Number) });
+    expect(await snapshot()).toEqual(before);
+  }, 120_000);
 
   it('makes at most one round trip per department per nesting level, however many results', async () => {
     // The grid whose first houses already reach a resident with a legal role, so that both page sizes

@@ -95,19 +95,18 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))(
       expect(rest).toEqual(['440305750303123']);
     });
 
-    it('reads every record once through one cursor, and leaves no transaction open when stopped early', async () => {
+    it('reads every record once, in key order, a page per round trip', async () => {
       const all: string[] = [];
       const before = connector.roundTrips;
       for await (const batch of connector.readAll('registered_person', 2))
         all.push(...batch.map((r) => r.sourceId));
-      expect(all.sort()).toEqual(['440305198501011231', '44030519900202002x', '440305750303123']);
-      // One trip opens the cursor, then one FETCH per batch of 2, 1 and the empty one that ends it.
-      expect(connector.roundTrips - before).toBe(4);
+      expect(all).toEqual(['440305198501011231', '44030519900202002x', '440305750303123']);
+      // A page of 2, then a short page of 1 that ends it.
+      expect(connector.roundTrips - before).toBe(2);
       for await (const batch of connector.readAll('registered_person', 1)) {
         expect(batch).toHaveLength(1);
         break;
       }
-      // The pooled session is usable again: the abandoned cursor's transaction was rolled back.
       expect((await connector.loadBy('registered_person', 'idNumber', ['440305198501011231'])).length).toBe(
         1,
       );

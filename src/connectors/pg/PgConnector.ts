@@ -227,46 +227,33 @@ export class PgConnector implements Connector {
     });
   }
 
+  /**
+   * Pages by primary key (an index scan, no sort), each page its own statement: no transaction stays
+   * open between pages, so a reader never holds up the writers of a crosswalk build (the embedded
+   * server serves one transaction at a time). The next page is fetched while this one is mapped.
+   */
   async *readAll(recordType: string, batchSize: number): AsyncIterable<SourceRecord[]> {
     await this.ready();
-    if (!this.pool) throw new DepartmentError(this.department, 'connector is not open');
-    const fail = (err: unknown): DepartmentError =>
-      new DepartmentError(this.department, (err as Error).message, { cause: err });
-    const client = await this.pool.connect().catch((err: unknown) => {
-      throw fail(err);
-    });
-    let open = false;
-    try {
-      this.trips++;
-      await client.query('BEGIN READ ONLY');
-      open = true;
-      await client.query(
-        `DECLARE zw_read_all NO SCROLL CURSOR FOR SELECT to_jsonb(t) AS row FROM ${this.table(recordType)} t`,
+    const rec = this.mapping.records[recordType]!;
+    const k = quote(rec.key);
+    const keyType = this.columnTypes.get(rec.source)?.get(rec.key) ?? 'text';
+    const limit = Math.trunc(batchSize);
+    const page = (after: unknown): Promise<Array<{ row: Record<string, unknown>; k: unknown }>> => {
+      const next = this.query<{ row: Record<string, unknown>; k: unknown }>(
+        `SELECT to_jsonb(t) AS row, t.${k} AS k FROM ${this.table(recordType)} t ` +
+          (after === undefined ? '' : `WHERE t.${k} > $2::${keyType} `) +
+          `ORDER BY t.${k} LIMIT $1`,
+        after === undefined ? [limit] : [limit, after],
       );
-      const fetch = (): Promise<Array<{ row: Record<string, unknown> }>> => {
-        this.trips++;
-        const next = client
-          .query<{ row: Record<string, unknown> }>(`FETCH ${Math.trunc(batchSize)} FROM zw_read_all`)
-          .then((r) => r.rows);
-        next.catch(() => undefined); // awaited below; handled here so an early stop cannot leak it
-        return next;
-      };
-      // The next batch is fetched while this one is mapped and consumed: the server's work overlaps ours.
-      let pending = fetch();
-      for (;;) {
-        const rows = await pending;
-        if (rows.length === 0) break;
-        pending = fetch();
-        yield rows.map((r) => mapRecord(this.mapping, recordType, r.row));
-      }
-      await client.query('COMMIT');
-      open = false;
-    } catch (err) {
-      throw err instanceof DepartmentError ? err : fail(err);
-    } finally {
-      // Also reached when the consumer stops early: the cursor's transaction must not stay open.
-      if (open) await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
+      next.catch(() => undefined); // awaited below; handled here so an early stop cannot leak it
+      return next;
+    };
+    let pending = page(undefined);
+    for (;;) {
+      const rows = await pending;
+      if (rows.length === 0) return;
+      pending = rows.length < limit ? Promise.resolve([]) : page(rows[rows.length - 1]!.k);
+      yield rows.map((r) => mapRecord(this.mapping, recordType, r.row));
     }
   }
 
