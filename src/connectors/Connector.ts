@@ -55,8 +55,8 @@ export interface Connector {
   /** Records changed after the watermark, oldest first, in batches. */
   scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<SourceRecord[]>;
   /**
-   * Every record of the type, in source-key order, in batches: what a full crosswalk build reads,
-   * streamed without the per-page sort a watermark scan needs.
+   * Every record of the type, in no particular order, in batches of about `batchSize`: what a full
+   * crosswalk build reads, streamed without the per-page sort a watermark scan needs.
    */
   readAll(recordType: string, batchSize: number): AsyncIterable<SourceRecord[]>;
   close(): Promise<void>;

@@ -95,16 +95,16 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))(
       expect(rest).toEqual(['440305750303123']);
     });
 
-    it('reads every record once, in key order, a page per round trip', async () => {
+    it('reads every record once by ranges of blocks, and can be stopped early', async () => {
       const all: string[] = [];
       const before = connector.roundTrips;
       for await (const batch of connector.readAll('registered_person', 2))
         all.push(...batch.map((r) => r.sourceId));
-      expect(all).toEqual(['440305198501011231', '44030519900202002x', '440305750303123']);
-      // A page of 2, then a short page of 1 that ends it.
+      expect(all.sort()).toEqual(['440305198501011231', '44030519900202002x', '440305750303123']);
+      // The table's size, then one range: its three rows share the first block.
       expect(connector.roundTrips - before).toBe(2);
       for await (const batch of connector.readAll('registered_person', 1)) {
-        expect(batch).toHaveLength(1);
+        expect(batch.length).toBeGreaterThan(0);
         break;
       }
       expect((await connector.loadBy('registered_person', 'idNumber', ['440305198501011231'])).length).toBe(
