@@ -17,6 +17,9 @@ export interface PgConnectorOptions {
   readonly poolSize: number;
 }
 
+/** Ranges a full read keeps requested ahead of the one being consumed. */
+const READ_AHEAD = 2;
+
 const quote = (ident: string): string => `"${ident.replace(/"/g, '""')}"`;
 
 /** Executes a PostgreSQL department's mapping through `pg`. Read-only: it issues SELECTs only. */
@@ -255,10 +258,19 @@ export class PgConnector implements Connector {
       next.catch(() => undefined); // awaited below; handled here so an early stop cannot leak it
       return next;
     };
-    let pending = blocks > 0 ? range(0) : null;
-    for (let from = 0; pending !== null; from += step) {
-      const rows = await pending;
-      pending = from + step < blocks ? range(from + step) : null;
+    // Two ranges in flight: the server prepares the next while this one travels and is mapped.
+    const queue: Array<Promise<Array<{ row: Record<string, unknown> }>>> = [];
+    let next = 0;
+    const fill = (): void => {
+      while (queue.length < READ_AHEAD && next < blocks) {
+        queue.push(range(next));
+        next += step;
+      }
+    };
+    fill();
+    while (queue.length > 0) {
+      const rows = await queue.shift()!;
+      fill();
       if (rows.length > 0) yield rows.map((r) => mapRecord(this.mapping, recordType, r.row));
     }
   }
