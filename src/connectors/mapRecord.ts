@@ -124,6 +124,28 @@ function convert(
   }
 }
 
+/** One field's converted value; a failure is added to `issues`. Module-level: no closure per record. */
+function applyField(
+  mapping: DepartmentMapping,
+  issues: MappingIssue[],
+  name: string,
+  f: ScalarFieldMapping,
+  source: Readonly<Record<string, unknown>>,
+  prefix: string,
+): string | number | null {
+  const raw = readPath(source, f.from);
+  const out = convert(raw, f, mapping.codeTables);
+  if (out.problem !== undefined) {
+    issues.push({
+      field: prefix + name,
+      column: prefix + f.from,
+      rawValue: rawText(raw),
+      problem: out.problem,
+    });
+  }
+  return out.value;
+}
+
 const watermarkFields = new WeakMap<RecordMapping, string | null>();
 
 /** The mapped timestamp field read from the record's watermark column, if there is one. */
@@ -155,24 +177,6 @@ export function mapRecord(
   const values: Record<string, MappedValue> = {};
   for (const name in rec.constants) values[name] = rec.constants[name]!;
   const issues: MappingIssue[] = [];
-  const apply = (
-    name: string,
-    f: ScalarFieldMapping,
-    source: Readonly<Record<string, unknown>>,
-    prefix = '',
-  ): string | number | null => {
-    const raw = readPath(source, f.from);
-    const out = convert(raw, f, mapping.codeTables);
-    if (out.problem !== undefined) {
-      issues.push({
-        field: prefix + name,
-        column: prefix + f.from,
-        rawValue: rawText(raw),
-        problem: out.problem,
-      });
-    }
-    return out.value;
-  };
   for (const [name, f] of Object.entries(rec.fields)) {
     if (f.type === 'list') {
       const raw = readPath(row, f.from);
@@ -181,12 +185,12 @@ export function mapRecord(
         Object.fromEntries(
           Object.entries(f.fields).map(([sub, sf]) => [
             sub,
-            apply(sub, sf, (item ?? {}) as Record<string, unknown>, `${name}[${i}].`),
+            applyField(mapping, issues, sub, sf, (item ?? {}) as Record<string, unknown>, `${name}[${i}].`),
           ]),
         ),
       );
     } else {
-      values[name] = apply(name, f, row);
+      values[name] = applyField(mapping, issues, name, f, row, '');
     }
   }
   // The watermark is usually also a mapped timestamp field: converted once.

@@ -106,6 +106,123 @@ function validity(rec: SourceRecord): { validFrom: string | null; validTo: strin
   };
 }
 
+/** What the functions below share while one record is read. */
+interface RecordContext {
+  readonly rec: SourceRecord;
+  readonly validFrom: string | null;
+  readonly validTo: string | null;
+  readonly out: ExtractedLinks;
+  readonly resolveHouse: HouseResolver;
+}
+
+// Links and review entries are built as literals with every property named, by module-level
+// functions: object spreads and closures made per record cost more, over millions of references,
+// than the matching itself.
+
+function link(
+  c: RecordContext,
+  role: Role,
+  entityType: EntityType,
+  entityKey: string,
+  method: LinkMethod,
+  confidence: number,
+  matcherVersion: string,
+): Link {
+  return {
+    department: c.rec.department,
+    recordType: c.rec.recordType,
+    sourceId: c.rec.sourceId,
+    role,
+    entityType,
+    entityKey,
+    method,
+    confidence,
+    matcherVersion,
+    validFrom: c.validFrom,
+    validTo: c.validTo,
+    sourceUpdatedAt: c.rec.updatedAt,
+  };
+}
+
+function unresolvedRef(
+  c: RecordContext,
+  role: Role,
+  entityType: EntityType,
+  rawValue: string | null,
+  reason: string,
+  decision: ReviewDecision,
+  claimedKey: string | null = null,
+  candidates: readonly MatchCandidate[] = [],
+  linkedKey: string | null = null,
+): UnresolvedReference {
+  return {
+    department: c.rec.department,
+    recordType: c.rec.recordType,
+    sourceId: c.rec.sourceId,
+    role,
+    entityType,
+    rawValue,
+    reason,
+    decision,
+    claimedKey,
+    candidates,
+    linkedKey,
+  };
+}
+
+/** A reference by key: linked when the key is valid, else pending on a REGNO, else queued. */
+function addKeyed(
+  c: RecordContext,
+  role: Role,
+  type: EntityType,
+  raw: string | null,
+  fallback: string | null,
+): void {
+  if (raw !== null && raw.trim() !== '') {
+    const k = normalizeKey(type, raw);
+    if (k.ok) {
+      c.out.links.push(link(c, role, k.type, k.key, 'EXACT_KEY', 1, EXACT_KEY_MATCHER_VERSION));
+      return;
+    }
+    if (fallback === null) {
+      c.out.unresolved.push(unresolvedRef(c, role, type, raw, k.reason, 'INVALID_KEY'));
+      return;
+    }
+  }
+  if (fallback !== null && isValidRegistrationNumber(fallback)) {
+    c.out.pending.push({
+      link: link(c, role, type, '', 'EXACT_KEY', 1, EXACT_KEY_MATCHER_VERSION),
+      registrationNumber: fallback,
+    });
+  } else if (raw !== null || fallback !== null) {
+    c.out.unresolved.push(unresolvedRef(c, role, type, raw ?? fallback, 'no valid key', 'INVALID_KEY'));
+  }
+}
+
+/** A house reference: the resolver weighs the claimed code against the address. */
+function addHouse(c: RecordContext, role: Role, claimed: string | null, address: string | null): void {
+  const r = c.resolveHouse(claimed, address);
+  if (r.link !== null) {
+    const l = r.link;
+    c.out.links.push(link(c, role, 'HOUSE', l.houseCode, l.method, l.confidence, l.matcherVersion));
+  }
+  if (r.review !== null) {
+    c.out.unresolved.push(
+      unresolvedRef(
+        c,
+        role,
+        'HOUSE',
+        address ?? claimed,
+        r.review.reason,
+        r.review.decision,
+        claimed,
+        r.review.candidates,
+        r.link?.houseCode ?? null,
+      ),
+    );
+  }
+}
+
 /**
  * The links a record states about canonical entities: by exact keys, and for houses by the resolver,
  * which weighs a claimed house code against the record's address. Without a resolver, claimed house
@@ -117,96 +234,14 @@ export function extractLinks(
   resolveHouse: HouseResolver = claimedCodeResolver,
 ): ExtractedLinks {
   const out: ExtractedLinks = { links: [], unresolved: [], pending: [], registrationNumbers: [] };
-  // Links and review entries are built as literals with every property named: object spreads in
-  // this loop, run for millions of references, cost more than the matching itself.
   const { validFrom, validTo } = validity(rec);
-  const link = (
-    role: Role,
-    entityType: EntityType,
-    entityKey: string,
-    method: LinkMethod,
-    confidence: number,
-    matcherVersion: string,
-  ): Link => ({
-    department: rec.department,
-    recordType: rec.recordType,
-    sourceId: rec.sourceId,
-    role,
-    entityType,
-    entityKey,
-    method,
-    confidence,
-    matcherVersion,
-    validFrom,
-    validTo,
-    sourceUpdatedAt: rec.updatedAt,
-  });
-  const unresolved = (
-    role: Role,
-    entityType: EntityType,
-    rawValue: string | null,
-    reason: string,
-    decision: ReviewDecision,
-    house: Pick<UnresolvedReference, 'claimedKey' | 'candidates' | 'linkedKey'> = {},
-  ): UnresolvedReference => ({
-    department: rec.department,
-    recordType: rec.recordType,
-    sourceId: rec.sourceId,
-    role,
-    entityType,
-    rawValue,
-    reason,
-    decision,
-    claimedKey: house.claimedKey ?? null,
-    candidates: house.candidates ?? [],
-    linkedKey: house.linkedKey ?? null,
-  });
+  const c: RecordContext = { rec, validFrom, validTo, out, resolveHouse };
   let subjectKind: string | null = null;
-
-  const add = (role: Role, type: EntityType, raw: string | null, fallback: string | null): void => {
-    if (raw !== null && raw.trim() !== '') {
-      const k = normalizeKey(type, raw);
-      if (k.ok) {
-        out.links.push(link(role, k.type, k.key, 'EXACT_KEY', 1, EXACT_KEY_MATCHER_VERSION));
-        return;
-      }
-      if (fallback === null) {
-        out.unresolved.push(unresolved(role, type, raw, k.reason, 'INVALID_KEY'));
-        return;
-      }
-    }
-    if (fallback !== null && isValidRegistrationNumber(fallback)) {
-      out.pending.push({
-        link: link(role, type, '', 'EXACT_KEY', 1, EXACT_KEY_MATCHER_VERSION),
-        registrationNumber: fallback,
-      });
-    } else if (raw !== null || fallback !== null) {
-      out.unresolved.push(unresolved(role, type, raw ?? fallback, 'no valid key', 'INVALID_KEY'));
-    }
-  };
-
-  const addHouse = (role: Role, claimed: string | null, address: string | null): void => {
-    const r = resolveHouse(claimed, address);
-    if (r.link !== null) {
-      const l = r.link;
-      out.links.push(link(role, 'HOUSE', l.houseCode, l.method, l.confidence, l.matcherVersion));
-    }
-    if (r.review !== null) {
-      out.unresolved.push(
-        unresolved(role, 'HOUSE', address ?? claimed, r.review.reason, r.review.decision, {
-          claimedKey: claimed,
-          candidates: r.review.candidates,
-          linkedKey: r.link?.houseCode ?? null,
-        }),
-      );
-    }
-  };
-
   if (mapping.subject) {
     const s = mapping.subject;
     const raw = asText(rec.values[s.key]);
     const fallback = s.fallbackKey ? asText(rec.values[s.fallbackKey]) : null;
-    add('SUBJECT', s.entity, raw, fallback);
+    addKeyed(c, 'SUBJECT', s.entity, raw, fallback);
     if (s.entity === 'LEGAL_ENTITY' && raw) {
       const uscc = parseUscc(raw);
       if (uscc.ok) {
@@ -216,17 +251,12 @@ export function extractLinks(
       }
     }
   }
-  for (const ref of mapping.references) extractReference(ref, rec, subjectKind, add, addHouse);
+  for (const ref of mapping.references) extractReference(c, ref, subjectKind);
   return out;
 }
 
-function extractReference(
-  ref: ReferenceMapping,
-  rec: SourceRecord,
-  subjectKind: string | null,
-  add: (role: Role, type: EntityType, raw: string | null, fallback: string | null) => void,
-  addHouse: (role: Role, claimed: string | null, address: string | null) => void,
-): void {
+function extractReference(c: RecordContext, ref: ReferenceMapping, subjectKind: string | null): void {
+  const rec = c.rec;
   const rows: Array<Readonly<Record<string, MappedValue>>> =
     ref.list !== undefined
       ? [...((rec.values[ref.list] as Array<Record<string, MappedValue>> | null) ?? [])]
@@ -237,7 +267,7 @@ function extractReference(
       const address = ref.address === undefined ? null : asText(row[ref.address]);
       // A code that failed mapping (wrong shape) is null in values; the raw text is in the issues.
       const failed = rec.issues.find((i) => i.field === ref.key)?.rawValue ?? null;
-      if (raw !== null || failed !== null || address !== null) addHouse(ref.role, raw ?? failed, address);
+      if (raw !== null || failed !== null || address !== null) addHouse(c, ref.role, raw ?? failed, address);
       continue;
     }
     let type: EntityType | undefined = ref.entity;
@@ -250,6 +280,6 @@ function extractReference(
     const role: Role =
       ref.role === 'LEGAL_REP' && subjectKind === 'INDIVIDUAL_BUSINESS' ? 'OPERATOR' : ref.role;
     const fallback = ref.fallbackKey ? asText(row[ref.fallbackKey]) : null;
-    add(role, type!, raw, fallback);
+    addKeyed(c, role, type!, raw, fallback);
   }
 }
