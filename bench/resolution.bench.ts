@@ -251,7 +251,7 @@ async function main(): Promise<void> {
           `Address base: ${fmt(r.addressBaseHouses)} houses. Per department (resolve pass): ${perDept}.`,
           `Process peak RSS (VmHWM, including seeding the data first): ${mib(readPeakRss())}.`,
           '',
-          'The resolve pass is the resolution itself: every record read through one cursor per table, the',
+          'The resolve pass is the resolution itself: every table read in ranges of blocks (two requested ahead), the',
           "address base built from housing's house records as they stream past, every house reference",
           'decided. The build adds writing the links and review entries to the hub store (INSERT … SELECT',
           'FROM unnest per batch of 2,000 records, one batch in flight while the next is resolved); those',
