@@ -1,9 +1,11 @@
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { MongoClient } from 'mongodb';
 import { Pool } from 'pg';
 import type { LoadedConfig } from './config/loadConfig';
+import { ConfigError } from './errors';
 import { PG_DEPARTMENTS, type Department } from './config/types';
 import {
   closeConnectors,
@@ -143,6 +145,25 @@ export interface StartOptions {
   readonly today?: () => string;
 }
 
+/** Fails with a ConfigError naming server.port when the address cannot be bound. */
+export async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolveFree, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError(
+          'server.port',
+          err.code === 'EADDRINUSE'
+            ? `${host}:${port} is already in use; set ZHIWANG_PORT to a free port`
+            : `cannot listen on ${host}:${port}: ${err.message}`,
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolveFree()));
+  });
+}
+
 /**
  * Starts the hub: databases (embedded where no URL is configured), the store's migrations, demo data
  * on the first embedded start, the crosswalk when it is empty, then the GraphQL endpoint.
@@ -153,6 +174,8 @@ export async function startHub(
   options: StartOptions,
 ): Promise<RunningHub> {
   const { config } = loaded;
+  // Before anything slow: a port in use would otherwise surface only after seeding, as a crash.
+  if (options.listen) await assertPortFree(config.server.host, config.server.port);
   const services = await startServices(loaded, log);
   const store = new HubStore(services.storeUrl, config.store.schema, config.store.poolSize);
   let connectors: Connectors | null = null;

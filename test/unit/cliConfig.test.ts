@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,5 +26,30 @@ describe('zhiwang start with an invalid config', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('invalid config at precedence.PERSON');
     expect(r.stdout).not.toContain('GraphQL ready');
+  });
+});
+
+describe('zhiwang start on a port in use', () => {
+  it('exits 1 at once, naming server.port, before starting or seeding anything', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const r = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli/zhiwang.ts'), 'start'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          ZHIWANG_PORT: String(port),
+          ZHIWANG_HOST: '127.0.0.1',
+          ZHIWANG_DATA_DIR: mkdtempSync(join(tmpdir(), 'zw-port-')),
+        },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`invalid config at server.port: 127.0.0.1:${port} is already in use`);
+      expect(r.stdout).not.toContain('starting embedded');
+    } finally {
+      blocker.close();
+    }
   });
 });
