@@ -208,7 +208,8 @@ export async function startHub(
     if ((await store.countCrosswalk()) === 0) {
       log.info('building the crosswalk: exact keys, then addresses matched to houses');
       crosswalk = await buildCrosswalk(connectors, store, undefined, {
-        addressBase: await addressBase.tryGet(),
+        // The build reads housing's house records anyway: the base it makes serves matchAddress too.
+        onAddressBase: (base) => addressBase.set(base),
       });
       log.info(
         `crosswalk: ${crosswalk.links} links from ${crosswalk.records} records in ${(crosswalk.durationMs / 1000).toFixed(1)} s`,

@@ -84,12 +84,13 @@ export class AddressBaseFeed {
   }
 
   /** The house records are all read: the base is built and the address resolver takes over. */
-  complete(): void {
-    if (this.builder === null) return;
+  complete(): AddressBase | null {
+    if (this.builder === null) return null;
     this.base = this.builder.build();
     this.builder = null;
     this.resolver = createHouseResolver(this.base);
     this.durationMs = Date.now() - (this.started || Date.now());
+    return this.base;
   }
 
   report(housingError: string | undefined): CrosswalkBuildReport['addressBase'] {
@@ -110,7 +111,12 @@ export async function buildCrosswalk(
   connectors: Connectors,
   store: HubStore,
   onProgress?: (department: string, records: number) => void,
-  options: { addressBase?: AddressBase; batchSize?: number } = {},
+  options: {
+    addressBase?: AddressBase;
+    /** Called with the base built from the house records, e.g. to keep it for matchAddress. */
+    onAddressBase?: (base: AddressBase) => void;
+    batchSize?: number;
+  } = {},
 ): Promise<CrosswalkBuildReport> {
   const t0 = Date.now();
   const batchSize = options.batchSize ?? BATCH;
@@ -162,7 +168,10 @@ export async function buildCrosswalk(
           stats.unresolved += batchUnresolved.length;
           onProgress?.(connector.department, stats.records);
         }
-        if (feeding) feed.complete();
+        if (feeding) {
+          const base = feed.complete();
+          if (base !== null) options.onAddressBase?.(base);
+        }
       }
       await writing;
       if (deferred.length > 0) {

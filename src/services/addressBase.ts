@@ -25,11 +25,7 @@ export class AddressBaseCache {
     });
   }
 
-  /** The base a crosswalk build just loaded, or undefined when housing could not be read. */
-  async tryGet(): Promise<AddressBase | undefined> {
-    return this.get().catch(() => undefined);
-  }
-
+  /** The base a crosswalk build just made from the house records it read. */
   set(base: AddressBase): void {
     this.loading = Promise.resolve(base);
   }
