@@ -15,8 +15,10 @@ import {
 } from './connectors/createConnectors';
 import { startEmbeddedMongo, type EmbeddedMongo } from './embedded/mongo';
 import { startEmbeddedPg, type EmbeddedPg } from './embedded/pg';
+import { loadAuth, type AuthSetup } from './auth/setup';
 import { createContext, type RequestContext } from './graphql/context';
 import { shanghaiToday, type Hub } from './graphql/Hub';
+import { buildSchema } from './graphql/schema';
 import { createApolloServer } from './graphql/server';
 import { buildCrosswalk, type CrosswalkBuildReport } from './resolution/buildCrosswalk';
 import { AddressBaseCache } from './services/addressBase';
@@ -132,6 +134,7 @@ export async function hasSeedRun(store: HubStore): Promise<boolean> {
 
 export interface RunningHub {
   readonly hub: Hub;
+  readonly auth: AuthSetup;
   readonly apollo: ApolloServer<RequestContext>;
   readonly url: string | null;
   readonly crosswalk: CrosswalkBuildReport | null;
@@ -176,6 +179,9 @@ export async function startHub(
   const { config } = loaded;
   // Before anything slow: a port in use would otherwise surface only after seeding, as a crash.
   if (options.listen) await assertPortFree(config.server.host, config.server.port);
+  // So is a bad policy or missing keys: the policy is checked against the schema it will guard.
+  const schema = buildSchema();
+  const auth = loadAuth(loaded, schema);
   const services = await startServices(loaded, log);
   const store = new HubStore(services.storeUrl, config.store.schema, config.store.poolSize);
   let connectors: Connectors | null = null;
@@ -217,15 +223,22 @@ export async function startHub(
     }
     const hub: Hub = { loaded, connectors, store, addressBase, today: options.today ?? shanghaiToday };
     let url: string | null = null;
-    const apollo = createApolloServer({ logger: log, introspection: config.server.introspection });
+    const apollo = createApolloServer({ logger: log, introspection: config.server.introspection, schema });
     if (options.listen) {
       const started = await startStandaloneServer(apollo, {
         listen: { port: config.server.port, host: config.server.host },
-        context: async ({ req }) =>
-          createContext(hub, {
-            provenance:
-              config.provenance.enabled && req.headers[config.provenance.header.toLowerCase()] !== 'off',
-          }),
+        context: async ({ req }) => {
+          const header = (name: string): string | undefined => {
+            const v = req.headers[name];
+            return Array.isArray(v) ? v[0] : v;
+          };
+          // Throws UNAUTHENTICATED (401), BAD_USER_INPUT or FORBIDDEN: then nothing executes.
+          const access = auth.access.authenticate({ get: header });
+          return createContext(hub, {
+            access,
+            provenance: config.provenance.enabled && header(config.provenance.header.toLowerCase()) !== 'off',
+          });
+        },
       });
       url = started.url.replace(/\/$/, '').replace('//127.0.0.1:', '//localhost:') + '/graphql';
     } else {
@@ -234,6 +247,7 @@ export async function startHub(
     const opened = connectors;
     return {
       hub,
+      auth,
       apollo,
       url,
       crosswalk,

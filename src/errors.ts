@@ -8,6 +8,8 @@ import type { Department } from './config/types';
 export enum ErrorCode {
   BadUserInput = 'BAD_USER_INPUT',
   SourceUnavailable = 'SOURCE_UNAVAILABLE',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
   Internal = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -15,6 +17,30 @@ export class BadUserInputError extends GraphQLError {
   constructor(argument: string, message: string, expectedFormat?: string) {
     super(expectedFormat ? `${message}. Expected format: ${expectedFormat}` : message, {
       extensions: { code: ErrorCode.BadUserInput, argument, ...(expectedFormat ? { expectedFormat } : {}) },
+    });
+  }
+}
+
+/** No valid bearer token: HTTP 401, and nothing executes. */
+export class UnauthenticatedError extends GraphQLError {
+  constructor(reason: string) {
+    super(`authentication failed: ${reason}`, {
+      extensions: { code: ErrorCode.Unauthenticated, http: { status: 401 } },
+    });
+  }
+}
+
+/**
+ * The caller may not do or see this: a purpose they may not use (HTTP 403, nothing executes), or a
+ * field, entity or row the policy or their jurisdiction keeps from them (null on that path).
+ */
+export class ForbiddenError extends GraphQLError {
+  constructor(message: string, options: { status?: number } = {}) {
+    super(message, {
+      extensions: {
+        code: ErrorCode.Forbidden,
+        ...(options.status ? { http: { status: options.status } } : {}),
+      },
     });
   }
 }

@@ -78,3 +78,20 @@ export const MASKERS: Readonly<Record<MaskKind, (value: string) => string>> = {
   address: maskAddress,
   birthDate: maskBirthDate,
 };
+
+/** A configured format: keep `keepStart` and `keepEnd` characters, fill the rest. */
+export function keepMask(spec: {
+  keepStart: number;
+  keepEnd: number;
+  fill: string;
+}): (value: string) => string {
+  return (value) => {
+    const chars = Array.from(value.trim());
+    if (chars.length <= spec.keepStart + spec.keepEnd) return spec.fill.repeat(chars.length);
+    return (
+      chars.slice(0, spec.keepStart).join('') +
+      spec.fill.repeat(chars.length - spec.keepStart - spec.keepEnd) +
+      chars.slice(chars.length - spec.keepEnd).join('')
+    );
+  };
+}

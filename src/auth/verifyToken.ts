@@ -31,13 +31,14 @@ export class TokenError extends Error {
   }
 }
 
-/** Keys from PEM texts (by kid) and an optional HS256 secret. */
+/** Keys from PEM texts or key objects (by kid) and an optional HS256 secret. */
 export function verificationKeys(
-  pems: Readonly<Record<string, string>>,
+  keys: Readonly<Record<string, string | KeyObject>>,
   hs256Secret: string | null,
 ): VerificationKeys {
   const publicKeys = new Map<string, KeyObject>();
-  for (const [kid, pem] of Object.entries(pems)) publicKeys.set(kid, createPublicKey(pem));
+  for (const [kid, key] of Object.entries(keys))
+    publicKeys.set(kid, typeof key === 'string' ? createPublicKey(key) : key);
   if (hs256Secret !== null && Buffer.byteLength(hs256Secret) < 32)
     throw new TokenError('the HS256 secret must be at least 32 bytes');
   return { publicKeys, hs256Secret: hs256Secret === null ? null : createSecretKey(Buffer.from(hs256Secret)) };

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { hasSeedRun, seedDemo, startHub, startServices, type Logger } from '../app';
+import { policyTable } from '../auth/policyTable';
+import { demoSecret, demoSigningEnabled, DemoSigner, loadPolicy, parseTtl } from '../auth/setup';
 import { loadConfig, DEFAULT_CONFIG_PATH, type LoadedConfig } from '../config/loadConfig';
+import { buildSchema } from '../graphql/schema';
 import { closeConnectors, createConnectors, openConnectors } from '../connectors/createConnectors';
 import { ConfigError } from '../errors';
 import { buildCrosswalk } from '../resolution/buildCrosswalk';
@@ -20,6 +23,9 @@ Usage:
   zhiwang quality                    score house resolution against the demo's ground truth
   zhiwang health                     check every department
   zhiwang config                     validate the config and print it
+  zhiwang token --role ROLE [--jurisdiction CODE,...] [--purpose P,...] [--ttl 8h]
+                                     mint an HS256 demo token (demo signing must be enabled)
+  zhiwang policy                     check the sharing policy and print the role × field group table
 
 Options:
   --config PATH                      config file (default config/zhiwang.yaml; env ZHIWANG_CONFIG)
@@ -85,6 +91,10 @@ async function main(argv: string[]): Promise<number> {
       persons: { type: 'string' },
       houses: { type: 'string' },
       entities: { type: 'string' },
+      role: { type: 'string' },
+      jurisdiction: { type: 'string' },
+      purpose: { type: 'string' },
+      ttl: { type: 'string', default: '8h' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,6 +108,42 @@ async function main(argv: string[]): Promise<number> {
     case 'config':
       console.log(JSON.stringify(loaded.config, null, 2));
       return 0;
+    case 'policy':
+      console.log(policyTable(loadPolicy(loaded, buildSchema({ permissions: false }))));
+      return 0;
+    case 'token': {
+      // The token goes to stdout alone, so that TOKEN=$(npx zhiwang token ...) works.
+      const policy = loadPolicy(loaded, buildSchema({ permissions: false }));
+      if (!demoSigningEnabled(loaded))
+        throw new ConfigError(
+          'auth.demoSigning.enabled',
+          'demo signing is off (server mode); set it to true to mint demo tokens',
+        );
+      const role = policy.roles.get(values.role ?? '');
+      if (!role) throw new ConfigError('--role', `expected one of ${[...policy.roles.keys()].join(', ')}`);
+      const list = (v: string | undefined): string[] | undefined =>
+        v === undefined
+          ? undefined
+          : v
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean);
+      const jurisdiction = list(values.jurisdiction) ?? [];
+      if (role.scope === 'jurisdiction' && jurisdiction.length === 0)
+        throw new ConfigError(
+          '--jurisdiction',
+          `${role.name} sees only its jurisdiction: give a grid, community or street code`,
+        );
+      const signer = new DemoSigner(
+        demoSecret(loaded),
+        loaded.config.auth.issuer,
+        loaded.config.auth.audience,
+      );
+      console.log(
+        signer.sign({ role, jurisdiction, purposes: list(values.purpose), ttlSec: parseTtl(values.ttl!) }),
+      );
+      return 0;
+    }
     case 'start': {
       const running = await startHub(loaded, log, { listen: true });
       log.info(`GraphQL ready at ${running.url}`);

@@ -99,6 +99,37 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    auth: z
+      .object({
+        /** Expected `iss` of every token. */
+        issuer: z.string().min(1).default('zhiwang'),
+        /** Expected `aud` of every token. */
+        audience: z.string().min(1).default('zhiwang-hub'),
+        /** Seconds of clock skew allowed on exp and nbf, default 30. */
+        clockToleranceSec: z.number().int().min(0).max(300).default(30),
+        /** RS256/ES256 public keys: kid → PEM file, relative to the config file. */
+        publicKeys: z.record(z.string(), z.string().min(1)).default({}),
+        /** A JWKS file (RSA and EC keys, each with a kid), relative to the config file. */
+        jwksFile: z.string().optional(),
+        /** The sharing policy, relative to the config file. */
+        policy: z.string().default('policy.yaml'),
+        /** Header naming the request's purpose. */
+        purposeHeader: z.string().min(1).default('x-zhiwang-purpose'),
+        demoSigning: z
+          .object({
+            /**
+             * HS256 demo tokens. auto: on only when every database is embedded (the demo), off in server
+             * mode unless set to true explicitly.
+             */
+            enabled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+            /** At least 32 bytes; default a random key kept in <dataDir>/demo-signing.key. */
+            secret: z.string().min(32, 'the demo signing secret must be at least 32 bytes').optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

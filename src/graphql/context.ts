@@ -4,11 +4,15 @@ import { refKey, type RecordRef } from '../connectors/Connector';
 import type { SourceRecord } from '../connectors/SourceRecord';
 import { DepartmentError } from '../errors';
 import { assembleEntity, type EntityView, type LinkedRecord } from '../model/EntityView';
-import type { GridRow, GridStats } from '../store/HubStore';
+import type { Access } from '../auth/access';
+import { Jurisdiction } from '../auth/jurisdiction';
+import type { EntityRecordLink, GridRow, GridStats } from '../store/HubStore';
 import type { Hub } from './Hub';
 import { ProvenanceCollector } from './provenance';
 
 export interface Loaders {
+  /** One per entity type: every record linked to the entity, with the other references each makes. */
+  readonly links: Readonly<Record<EntityType, DataLoader<string, EntityRecordLink[]>>>;
   /** One per department: source records by source key, every record type in one round trip. */
   readonly records: Readonly<Record<Department, DataLoader<RecordRef, SourceRecord | null, string>>>;
   /** One per entity type: the entity merged from every department that knows it. */
@@ -26,6 +30,12 @@ export interface RequestContext {
   /** Departments that failed during this request, for extensions.unavailableSources. */
   readonly unavailable: Map<Department, string>;
   readonly today: string;
+  /** Who asks and for what; null only on the schema built without the permission layer. */
+  readonly access: Access | null;
+  /** The caller's jurisdiction; null when a role of theirs reads the whole hub (or without the layer). */
+  readonly scope: Jurisdiction | null;
+  /** Response paths (list indexes collapsed) that carry masked values, for extensions.masked. */
+  readonly masked: Set<string>;
 }
 
 function recordLoader(
@@ -47,13 +57,23 @@ function recordLoader(
   );
 }
 
+function linksLoader(hub: Hub, type: EntityType): DataLoader<string, EntityRecordLink[]> {
+  return new DataLoader(async (keys) => {
+    const found = await hub.store.linksByEntity(type, keys);
+    return keys.map((k) => found.get(k) ?? []);
+  });
+}
+
 function viewLoader(
   hub: Hub,
   type: EntityType,
   records: Loaders['records'],
+  linksOf: DataLoader<string, EntityRecordLink[]>,
 ): DataLoader<string, EntityView | null> {
   return new DataLoader(async (keys) => {
-    const links = await hub.store.linksByEntity(type, keys);
+    // Through the links loader, so that the jurisdiction check and the view share one query.
+    const found = await Promise.all(keys.map((k) => linksOf.load(k)));
+    const links = new Map(keys.map((k, i) => [k, found[i]!]));
     // Every record of every entity in this batch is requested in the same tick, so each department
     // sees one batch: one round trip per department, however many entities there are.
     const perEntity = await Promise.all(
@@ -87,21 +107,33 @@ function viewLoader(
   });
 }
 
-export function createContext(hub: Hub, options: { provenance: boolean }): RequestContext {
+export function createContext(
+  hub: Hub,
+  options: { provenance: boolean; access?: Access | null },
+): RequestContext {
   const unavailable = new Map<Department, string>();
   const records = Object.fromEntries(
     DEPARTMENTS.map((d) => [d, recordLoader(hub, d, unavailable)]),
   ) as Loaders['records'];
+  const links = Object.fromEntries(ENTITY_TYPES.map((t) => [t, linksLoader(hub, t)])) as Loaders['links'];
   const views = Object.fromEntries(
-    ENTITY_TYPES.map((t) => [t, viewLoader(hub, t, records)]),
+    ENTITY_TYPES.map((t) => [t, viewLoader(hub, t, records, links[t])]),
   ) as Loaders['views'];
   const today = hub.today();
+  const access = options.access ?? null;
   return {
     hub,
     unavailable,
     today,
+    access,
+    scope:
+      access?.jurisdiction != null
+        ? new Jurisdiction(access.jurisdiction, (ref) => links[ref.type].load(ref.key), today)
+        : null,
+    masked: new Set(),
     provenance: options.provenance ? new ProvenanceCollector() : null,
     loaders: {
+      links,
       records,
       views,
       grids: new DataLoader(async (codes) => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { withPermissions } from '../auth/permissions';
 import type { EntityType } from '../config/types';
 import { SourceUnavailableError } from '../errors';
 import { isAttributed, isAttributedObject } from '../model/attributed';
@@ -64,6 +65,11 @@ function withAttribution(schema: GraphQLSchema): GraphQLSchema {
   });
 }
 
-export function buildSchema(): GraphQLSchema {
-  return withAttribution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }));
+/**
+ * The hub's schema. With `permissions` (the default, and the only way the server builds it) every
+ * field is read through the permission layer; without it only tests and the cost benchmark use it.
+ */
+export function buildSchema(options: { permissions: boolean } = { permissions: true }): GraphQLSchema {
+  const schema = withAttribution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }));
+  return options.permissions ? withPermissions(schema) : schema;
 }

@@ -1,11 +1,14 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../errors';
 import type { RequestContext } from './context';
 import { buildSchema } from './schema';
 
-/** Adds extensions.provenance (unless turned off) and extensions.unavailableSources to every response. */
+/**
+ * Adds extensions.provenance (unless turned off), extensions.masked (paths whose values were masked)
+ * and extensions.unavailableSources to every response.
+ */
 export const provenancePlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
@@ -14,6 +17,7 @@ export const provenancePlugin: ApolloServerPlugin<RequestContext> = {
         const result = response.body.singleResult;
         const extensions: Record<string, unknown> = { ...(result.extensions ?? {}) };
         if (contextValue.provenance) extensions.provenance = contextValue.provenance.toJSON();
+        if (contextValue.masked.size > 0) extensions.masked = [...contextValue.masked].sort();
         if (contextValue.unavailable.size > 0) {
           extensions.unavailableSources = [...contextValue.unavailable.keys()]
             .map((d) => d.toUpperCase())
@@ -54,9 +58,11 @@ export function formatError(logger: ServerLogger) {
 export function createApolloServer(options: {
   logger: ServerLogger;
   introspection: boolean;
+  /** Default: the schema with the permission layer. */
+  schema?: GraphQLSchema;
 }): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
-    schema: buildSchema(),
+    schema: options.schema ?? buildSchema(),
     plugins: [provenancePlugin],
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,

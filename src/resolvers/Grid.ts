@@ -15,7 +15,8 @@ export async function gridHouses(
   const first = firstArg(firstIn);
   const keys = await ctx.hub.store.housesInGrid(gridCode, decodeCursor('house', after), first);
   const refs: EntityRef[] = keys.map((key) => ({ type: 'HOUSE', key }));
-  return { ...connection('house', refs, first, (r) => r.key), gridCode };
+  // scopeCode: every row lies under the grid code, so the permission layer checks the grid once.
+  return { ...connection('house', refs, first, (r) => r.key), gridCode, scopeCode: gridCode };
 }
 
 export const Grid = {
@@ -34,6 +35,7 @@ export const Grid = {
 };
 
 export const HouseConnection = {
-  totalCount: (c: { gridCode: string }, _args: unknown, ctx: RequestContext) =>
-    ctx.loaders.gridHouseCounts.load(c.gridCode).then(hubValue),
+  // A connection the permission layer emptied (a grid outside the caller's jurisdiction) has no grid.
+  totalCount: (c: { gridCode?: string }, _args: unknown, ctx: RequestContext) =>
+    c.gridCode === undefined ? hubValue(0) : ctx.loaders.gridHouseCounts.load(c.gridCode).then(hubValue),
 };

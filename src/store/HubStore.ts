@@ -17,6 +17,8 @@ export interface CrosswalkLink extends Pick<
   | 'sourceUpdatedAt'
 > {
   readonly method: string;
+  /** The last day the record says the reference holds (a registration's end), null when open. */
+  readonly validTo: string | null;
 }
 
 /** A record that refers to an entity, with every other reference the same record makes. */
@@ -113,6 +115,7 @@ interface LinkRow {
   method: string;
   confidence: string;
   source_updated_at: Date | null;
+  valid_to_text?: string | null;
 }
 
 const toLink = (r: LinkRow): CrosswalkLink => ({
@@ -125,6 +128,7 @@ const toLink = (r: LinkRow): CrosswalkLink => ({
   method: r.method,
   confidence: Number(r.confidence),
   sourceUpdatedAt: r.source_updated_at ? r.source_updated_at.toISOString() : null,
+  validTo: r.valid_to_text ?? null,
 });
 
 /** Zhiwang's own PostgreSQL store: the crosswalk, the canonical entity registry and the grid registry. */
@@ -162,7 +166,8 @@ export class HubStore {
     const rows = await this.query<
       LinkRow & { q_key: string; q_role: Role; q_conf: string; q_method: string }
     >(
-      `SELECT a.entity_key AS q_key, a.role AS q_role, a.confidence AS q_conf, a.method AS q_method, b.*
+      `SELECT a.entity_key AS q_key, a.role AS q_role, a.confidence AS q_conf, a.method AS q_method, b.*,
+              b.valid_to::text AS valid_to_text
          FROM ${this.t('crosswalk')} a
          JOIN ${this.t('crosswalk')} b USING (department, record_type, source_id)
         WHERE a.entity_type = $1 AND a.entity_key = ANY($2::text[])

@@ -474,7 +474,7 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('the hub on %s Post
     }
   });
 
-  it('serves the same schema over HTTP at /graphql, and a header turns provenance off', async () => {
+  it('serves the guarded schema over HTTP at /graphql, and a header turns provenance off', async () => {
     const loaded = {
       ...th.loaded,
       config: { ...th.loaded.config, server: { ...th.loaded.config.server, port: 0 } },
@@ -488,10 +488,17 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('the hub on %s Post
           headers: { 'content-type': 'application/json', ...headers },
           body: JSON.stringify({ query: '{ grids(first: 1) { edges { node { code street } } } }' }),
         }).then((res) => res.json() as Promise<Result>);
-      const on = await post({});
+      const auth = { authorization: `Bearer ${th.token('ops')}`, 'x-zhiwang-purpose': 'OPERATIONS' };
+      const refused = await fetch(http.url!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ grids(first: 1) { edges { node { code } } } }' }),
+      });
+      expect(refused.status).toBe(401);
+      const on = await post(auth);
       expect(on.data!.grids.edges[0].node.code).toMatch(/^440305\d{8}$/);
       expect(on.extensions!.provenance.hub).toEqual(['grids.edges[].node.code', 'grids.edges[].node.street']);
-      const off = await post({ 'x-zhiwang-provenance': 'off' });
+      const off = await post({ ...auth, 'x-zhiwang-provenance': 'off' });
       expect(off.extensions?.provenance).toBeUndefined();
     } finally {
       await http.close();

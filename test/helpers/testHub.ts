@@ -1,5 +1,8 @@
 import { MongoClient } from 'mongodb';
 import type { ApolloServer } from '@apollo/server';
+import { parseTtl } from '../../src/auth/setup';
+import { buildSchema } from '../../src/graphql/schema';
+import { createApolloServer } from '../../src/graphql/server';
 import { seedDemo, startHub, startServices, type Logger, type RunningHub } from '../../src/app';
 import type { ZhiwangConfig } from '../../src/config/configSchema';
 import { loadConfig, type LoadedConfig } from '../../src/config/loadConfig';
@@ -11,6 +14,9 @@ import { createMongo, type MongoPlacement, type PgPlacement, type PgTarget } fro
 
 /** The reference "today" of generated data, so that "active" and "current" are stable in tests. */
 export const TEST_TODAY = '2026-11-01';
+
+/** The HS256 demo secret the test config enables (tests mint tokens as `zhiwang token` does). */
+export const TEST_DEMO_SECRET = 'zhiwang-test-demo-signing-secret-0123456789';
 
 export const quietLogger: Logger = {
   info: () => undefined,
@@ -37,6 +43,7 @@ export function testConfig(
   }
   c.departments.market.url = mongo.url;
   c.departments.market.database = mongo.database;
+  c.auth.demoSigning = { enabled: true, secret: TEST_DEMO_SECRET };
   patch?.(c);
   return { ...loaded, config: c };
 }
@@ -47,8 +54,18 @@ export interface TestHub {
   readonly pg: PgPlacement;
   readonly mongo: MongoPlacement;
   readonly seed: SeedReport;
+  /**
+   * The schema WITHOUT the permission layer, for tests of what the hub answers (merging, paging,
+   * resolution). Permission tests use `guarded`, the server the hub really runs.
+   */
   readonly apollo: ApolloServer<RequestContext>;
+  /** The hub's own server: every field read through the policy. */
+  readonly guarded: ApolloServer<RequestContext>;
   context(options?: { provenance?: boolean }): RequestContext;
+  /** A demo token for a role of the shipped policy. */
+  token(role: string, options?: { jurisdiction?: string[]; purposes?: string[]; ttl?: string }): string;
+  /** The context the server makes from these request headers (throws as the server would refuse). */
+  contextFor(headers: Record<string, string>): RequestContext;
   close(): Promise<void>;
 }
 
@@ -70,15 +87,38 @@ export async function createTestHub(
     });
     await store.close();
     const running = await startHub(loaded, quietLogger, { listen: false, today: () => TEST_TODAY });
+    const open = createApolloServer({
+      logger: quietLogger,
+      introspection: true,
+      schema: buildSchema({ permissions: false }),
+    });
+    await open.start();
+    const { auth } = running;
     return {
       running,
       loaded,
       pg,
       mongo,
       seed,
-      apollo: running.apollo,
+      apollo: open,
+      guarded: running.apollo,
       context: (o) => createContext(running.hub, { provenance: o?.provenance ?? true }),
+      token: (role, o = {}) => {
+        const policy = auth.policy.roles.get(role);
+        if (!policy) throw new Error(`no role ${role} in the policy`);
+        return auth.demo!.sign({
+          role: policy,
+          jurisdiction: o.jurisdiction ?? [],
+          purposes: o.purposes,
+          ttlSec: parseTtl(o.ttl ?? '1h'),
+        });
+      },
+      contextFor: (headers) => {
+        const h = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+        return createContext(running.hub, { provenance: true, access: auth.access.authenticate(h) });
+      },
       close: async () => {
+        await open.stop();
         await running.close();
         await dropMongo(mongo);
         await mongo.close();
