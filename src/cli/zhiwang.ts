@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { hasSeedRun, seedDemo, startHub, startServices, type Logger } from '../app';
+import { mintDemoTokens, tokenVariable } from '../auth/demoTokens';
 import { policyTable } from '../auth/policyTable';
 import { demoSecret, demoSigningEnabled, DemoSigner, loadPolicy, parseTtl } from '../auth/setup';
 import { loadConfig, DEFAULT_CONFIG_PATH, type LoadedConfig } from '../config/loadConfig';
@@ -30,6 +31,8 @@ Usage:
 Options:
   --config PATH                      config file (default config/zhiwang.yaml; env ZHIWANG_CONFIG)
 `;
+
+const DEMO_TOKEN_TTL_SEC = 8 * 3600;
 
 const log: Logger = {
   info: (m) => console.log(`[zhiwang] ${m}`),
@@ -146,9 +149,21 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'start': {
       const running = await startHub(loaded, log, { listen: true });
+      const tokens = await mintDemoTokens(running.auth, running.hub.store, DEMO_TOKEN_TTL_SEC);
+      if (tokens.length > 0) {
+        log.info(
+          `demo tokens, valid ${DEMO_TOKEN_TTL_SEC / 3600} h (HS256 demo signing; off in server mode):`,
+        );
+        for (const t of tokens) {
+          log.info(
+            `  ${t.role.name} (${t.role.label}) · jurisdiction ${t.jurisdiction.join(', ') || '-'} ${t.place}${t.role.scope === 'all' ? ' (reads the whole hub)' : ''} · purposes ${t.role.purposes.join(', ')}`,
+          );
+          console.log(`export ${tokenVariable(t.role.name)}=${t.token}`);
+        }
+      }
       log.info(`GraphQL ready at ${running.url}`);
       log.info(
-        `try: curl -s ${running.url} -H 'content-type: application/json' -d '{"query":"{ grids(first: 3) { edges { node { code name street } } } }"}'`,
+        `try: curl -s ${running.url} -H "authorization: Bearer $${tokenVariable('grid_worker')}" -H 'x-zhiwang-purpose: GRID_VERIFICATION' -H 'content-type: application/json' -d '{"query":"{ grids(first: 3) { edges { node { code name houses(first: 2) { edges { node { address owner { ... on Person { name idNumber phone } } } } } } } } }"}'`,
       );
       log.info('or open the URL in a browser for Apollo Sandbox; Ctrl-C stops');
       await new Promise<void>((resolveStop) => {

@@ -187,8 +187,8 @@ export const Mutation = {
       role: input.role,
       entityType: input.entityType,
       entityKey,
-      // Who decided comes from the caller's verified identity once authentication is in place.
-      decidedBy: null,
+      // The verified subject of the caller's token (null only on the schema without the layer).
+      decidedBy: ctx.access?.principal.subject ?? null,
       note: input.note ?? null,
     });
     return decisionView(saved);
