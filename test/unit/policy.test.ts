@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
 import { parse as parseYaml } from 'yaml';
 import { compilePolicy, type PolicyFile } from '../../src/auth/policy';
 import { loadAuth } from '../../src/auth/setup';
@@ -128,5 +131,45 @@ describe('the sharing policy', () => {
     expect(() => loadAuth(loadConfig(undefined, env), schema)).toThrow(/no way to verify tokens/);
     const on = loadAuth(loadConfig(undefined, { ...env, ZHIWANG_DEMO_SIGNING: 'true' }), schema);
     expect(on.demo).not.toBeNull();
+  });
+
+  it('verifies ES256 tokens against a JWKS file, and refuses a JWKS key without a kid', () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const dir = mkdtempSync(join(tmpdir(), 'zw-jwks-'));
+    const jwk = ec.publicKey.export({ format: 'jwk' });
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...jwk, kid: 'ec1', use: 'sig' }] }));
+    const auth = loadAuth(
+      loadConfig(undefined, { ZHIWANG_JWKS_FILE: join(dir, 'jwks.json'), ZHIWANG_DEMO_SIGNING: 'false' }),
+      schema,
+    );
+    expect(auth.demo).toBeNull();
+    const token = jwt.sign(
+      {
+        sub: 's1',
+        name: '民警',
+        dept: 'police',
+        roles: ['police_officer'],
+        jurisdiction: [],
+        purposes: ['CASE_INVESTIGATION'],
+      },
+      ec.privateKey,
+      { algorithm: 'ES256', keyid: 'ec1', issuer: 'zhiwang', audience: 'zhiwang-hub', expiresIn: 60 },
+    );
+    const headers = new Map([
+      ['authorization', `Bearer ${token}`],
+      ['x-zhiwang-purpose', 'CASE_INVESTIGATION'],
+    ]);
+    const access = auth.access.authenticate(headers);
+    expect(access.principal.subject).toBe('s1');
+    expect(access.roles.map((r) => r.name)).toEqual(['police_officer']);
+    expect(access.jurisdiction).toBeNull();
+
+    writeFileSync(join(dir, 'nokid.json'), JSON.stringify({ keys: [jwk] }));
+    expect(() =>
+      loadAuth(
+        loadConfig(undefined, { ZHIWANG_JWKS_FILE: join(dir, 'nokid.json'), ZHIWANG_DEMO_SIGNING: 'false' }),
+        schema,
+      ),
+    ).toThrow(/invalid config at auth\.jwksFile\.keys\.0: every JWKS key needs a kid/);
   });
 });
