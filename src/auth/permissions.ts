@@ -160,7 +160,9 @@ async function fillPage(
   covers: (code: string) => boolean,
   next: (after: string) => Promise<Connection>,
 ): Promise<Connection> {
-  if (first.scopeCode !== undefined && !covers(first.scopeCode)) {
+  if (first.scopeCode !== undefined) {
+    // Every row lies under the scope code: all of them are inside, or none is.
+    if (covers(first.scopeCode)) return first;
     return { edges: [], pageInfo: { hasNextPage: false, endCursor: null }, scopeCode: first.scopeCode };
   }
   const kept: Array<Connection['edges'][number]> = [];
