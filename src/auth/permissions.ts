@@ -153,7 +153,7 @@ export function withPermissions(schema: GraphQLSchema): GraphQLSchema {
  * `want` rows and knows whether one more exists, or has skipped MAX_SCAN rows; then its cursor points
  * past the skipped rows, so the client can go on.
  */
-async function fillPage(
+export async function fillPage(
   first: Connection,
   want: number,
   admits: (row: unknown) => boolean | Promise<boolean>,
