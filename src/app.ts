@@ -15,7 +15,13 @@ import {
 } from './connectors/createConnectors';
 import { startEmbeddedMongo, type EmbeddedMongo } from './embedded/mongo';
 import { startEmbeddedPg, type EmbeddedPg } from './embedded/pg';
-import { loadAuth, type AuthSetup } from './auth/setup';
+import { GraphQLError } from 'graphql';
+import { AuditWriter } from './audit/AuditWriter';
+import { startAuditJobs } from './audit/jobs';
+import { auditPlugin, auditRefusal } from './audit/plugin';
+import { actionEntry } from './audit/record';
+import type { Principal } from './auth/principal';
+import { loadAuth, policyDigest, type AuthSetup } from './auth/setup';
 import { createContext, type RequestContext } from './graphql/context';
 import { shanghaiToday, type Hub } from './graphql/Hub';
 import { buildSchema } from './graphql/schema';
@@ -135,6 +141,7 @@ export async function hasSeedRun(store: HubStore): Promise<boolean> {
 export interface RunningHub {
   readonly hub: Hub;
   readonly auth: AuthSetup;
+  readonly audit: AuditWriter;
   readonly apollo: ApolloServer<RequestContext>;
   readonly url: string | null;
   readonly crosswalk: CrosswalkBuildReport | null;
@@ -223,7 +230,23 @@ export async function startHub(
     }
     const hub: Hub = { loaded, connectors, store, addressBase, today: options.today ?? shanghaiToday };
     let url: string | null = null;
-    const apollo = createApolloServer({ logger: log, introspection: config.server.introspection, schema });
+    const audit = new AuditWriter(store.pool, config.store.schema);
+    await audit.append(
+      actionEntry('HUB', 'start', {
+        config: loaded.path,
+        policy: policyDigest(auth.policy),
+        writer: audit.writer,
+      }),
+    );
+    const stopJobs = options.listen
+      ? startAuditJobs(store.pool, config.store.schema, config.audit, audit, log)
+      : async () => undefined;
+    const apollo = createApolloServer({
+      logger: log,
+      introspection: config.server.introspection,
+      schema,
+      plugins: [auditPlugin(audit)],
+    });
     if (options.listen) {
       const started = await startStandaloneServer(apollo, {
         listen: { port: config.server.port, host: config.server.host },
@@ -232,12 +255,34 @@ export async function startHub(
             const v = req.headers[name];
             return Array.isArray(v) ? v[0] : v;
           };
-          // Throws UNAUTHENTICATED (401), BAD_USER_INPUT or FORBIDDEN: then nothing executes.
-          const access = auth.access.authenticate({ get: header });
-          return createContext(hub, {
-            access,
-            provenance: config.provenance.enabled && header(config.provenance.header.toLowerCase()) !== 'off',
-          });
+          const client = { ip: req.socket.remoteAddress ?? null, userAgent: header('user-agent') ?? null };
+          const headers = { get: header };
+          let principal: Principal | null = null;
+          try {
+            // Throws UNAUTHENTICATED (401), BAD_USER_INPUT or FORBIDDEN: then nothing executes,
+            // and the refusal is recorded before it is answered.
+            principal = auth.access.principal(headers);
+            const access = auth.access.grant(principal, auth.access.purposeOf(headers));
+            return createContext(hub, {
+              access,
+              client,
+              provenance:
+                config.provenance.enabled && header(config.provenance.header.toLowerCase()) !== 'off',
+            });
+          } catch (err) {
+            if (!(err instanceof GraphQLError)) throw err;
+            await auditRefusal(
+              audit,
+              { code: String(err.extensions.code), message: err.message },
+              {
+                client,
+                principal,
+                purpose: auth.access.purposeOf(headers) ?? null,
+                body: undefined,
+              },
+            );
+            throw err;
+          }
         },
       });
       url = started.url.replace(/\/$/, '').replace('//127.0.0.1:', '//localhost:') + '/graphql';
@@ -248,12 +293,15 @@ export async function startHub(
     return {
       hub,
       auth,
+      audit,
       apollo,
       url,
       crosswalk,
       seed,
       close: async () => {
+        await stopJobs();
         await apollo.stop();
+        await audit.drain();
         await closeConnectors(opened);
         await store.close();
         await services.close();

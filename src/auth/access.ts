@@ -33,6 +33,16 @@ export class AccessControl {
 
   /** The access a request's headers carry; throws UNAUTHENTICATED (401), BAD_USER_INPUT (400) or FORBIDDEN (403). */
   authenticate(headers: Headers): Access {
+    return this.grant(this.principal(headers), this.purposeOf(headers));
+  }
+
+  /** The purpose a request's headers declare. */
+  purposeOf(headers: Headers): string | undefined {
+    return headers.get(this.purposeHeader.toLowerCase());
+  }
+
+  /** The verified principal of a request's bearer token; throws UNAUTHENTICATED (401). */
+  principal(headers: Headers): Principal {
     const header = headers.get('authorization');
     if (header === undefined || header.trim() === '')
       throw new UnauthenticatedError('no token; send Authorization: Bearer <JWT>');
@@ -45,7 +55,7 @@ export class AccessControl {
       if (err instanceof TokenError) throw new UnauthenticatedError(err.message);
       throw err;
     }
-    return this.grant(principal, headers.get(this.purposeHeader.toLowerCase()));
+    return principal;
   }
 
   /** The access a verified principal has for a declared purpose. */

@@ -69,8 +69,33 @@ const denied = (coordinate: string, access: Access): ForbiddenError =>
     `${coordinate} is not granted to ${access.roles.map((r) => r.name).join(', ')} for purpose ${access.purpose}`,
   );
 
-const outside = (coordinate: string): ForbiddenError =>
-  new ForbiddenError(`the ${coordinate} asked for is outside your jurisdiction`);
+/** Marks a refusal as an attempt to leave the jurisdiction, for the audit log and its anomaly rules. */
+export const OUTSIDE_JURISDICTION = 'OUTSIDE_JURISDICTION';
+
+const outside = (coordinate: string): ForbiddenError => {
+  const err = new ForbiddenError(`the ${coordinate} asked for is outside your jurisdiction`);
+  err.extensions.reason = OUTSIDE_JURISDICTION;
+  return err;
+};
+
+const isRef = (v: unknown): v is { type: string; key: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { key?: unknown }).key === 'string' && 'type' in v;
+
+/** The entities a field's value holds (a reference, a list of them, a connection's nodes), for the audit. */
+function noteEntities(
+  value: unknown,
+  shape: Shape,
+  note: (ref: { type: string; key: string }) => void,
+): void {
+  if (value === null || value === undefined) return;
+  if (shape === 'single') {
+    if (isRef(value)) note(value);
+  } else if (shape === 'list') {
+    for (const v of value as unknown[]) if (isRef(v)) note(v);
+  } else if (shape === 'connection') {
+    for (const e of (value as Connection).edges) if (isRef(e.node)) note(e.node);
+  }
+}
 
 const isPromise = (v: unknown): v is Promise<unknown> =>
   typeof (v as Promise<unknown> | null)?.then === 'function';
@@ -96,6 +121,8 @@ export function withPermissions(schema: GraphQLSchema): GraphQLSchema {
         fieldConfig.resolve ?? defaultFieldResolver;
       const shape = scopeShape(fieldConfig.type);
       const governedBy = GOVERNED[coordinate];
+      // Paging structure is not worth an audit entry; every other field is recorded with its mode.
+      const audited = typeName !== 'PageInfo' && !/(Connection|Edge)$/.test(typeName);
       const resolve: GraphQLFieldResolver<unknown, RequestContext> = (source, args, ctx, info) => {
         const access = ctx.access;
         // A context without access can only come from a bug: refuse rather than serve.
@@ -105,10 +132,16 @@ export function withPermissions(schema: GraphQLSchema): GraphQLSchema {
           const governing = governedBy(source);
           rule = stricter(rule, (governing && access.rules.get(governing)) || DENY_RULE);
         }
-        if (rule.mode === 'DENY') throw denied(coordinate, access);
+        const seen = ctx.accessSet;
+        if (rule.mode === 'DENY') {
+          seen?.fields.set(coordinate, 'DENIED');
+          throw denied(coordinate, access);
+        }
+        if (seen && audited) seen.fields.set(coordinate, rule.mask ? 'MASKED' : 'FULL');
 
         const scope = shape === null ? null : ctx.scope;
         const finish = (value: unknown): unknown => {
+          if (seen && shape !== null) noteEntities(value, shape, seen.note);
           if (rule.mask && value !== null && value !== undefined) {
             ctx.masked.add(compactPath(info.path));
             return maskValue(value, rule.mask);

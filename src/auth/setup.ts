@@ -3,7 +3,7 @@
  * secret where enabled), the sharing policy compiled against the schema, and the demo token signer.
  * Every problem is a ConfigError naming its key, raised before the hub listens.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
@@ -102,6 +102,16 @@ function publicKeys(loaded: LoadedConfig): Record<string, KeyObject> {
     }
   }
   return keys;
+}
+
+/** A digest of the compiled policy's grants, recorded in the audit log when the hub starts. */
+export function policyDigest(policy: CompiledPolicy): string {
+  const grants = [...policy.roles.values()].map((r) => [
+    r.name,
+    r.scope,
+    [...r.modes].map(([p, m]) => [p, [...m].sort()]),
+  ]);
+  return createHash('sha256').update(JSON.stringify(grants)).digest('hex');
 }
 
 export function loadAuth(loaded: LoadedConfig, schema: GraphQLSchema): AuthSetup {

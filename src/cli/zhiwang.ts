@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { hasSeedRun, seedDemo, startHub, startServices, type Logger } from '../app';
+import { actionEntry } from '../audit/record';
 import { mintDemoTokens, tokenVariable } from '../auth/demoTokens';
 import { policyTable } from '../auth/policyTable';
 import { demoSecret, demoSigningEnabled, DemoSigner, loadPolicy, parseTtl } from '../auth/setup';
@@ -8,6 +9,7 @@ import { loadConfig, DEFAULT_CONFIG_PATH, type LoadedConfig } from '../config/lo
 import { buildSchema } from '../graphql/schema';
 import { closeConnectors, createConnectors, openConnectors } from '../connectors/createConnectors';
 import { ConfigError } from '../errors';
+import { auditCommand, openAuditStore } from './audit';
 import { buildCrosswalk } from '../resolution/buildCrosswalk';
 import { qualityTable, scoreHouseResolution } from '../resolution/quality';
 import type { SeedScale } from '../seed';
@@ -27,6 +29,13 @@ Usage:
   zhiwang token --role ROLE [--jurisdiction CODE,...] [--purpose P,...] [--ttl 8h]
                                      mint an HS256 demo token (demo signing must be enabled)
   zhiwang policy                     check the sharing policy and print the role × field group table
+  zhiwang audit verify [--from T] [--to T]
+                                     re-walk the audit hash chains; exit 3 naming the first broken record
+  zhiwang audit checkpoint           anchor every chain's head in a new checkpoint
+  zhiwang audit checkpoints          print the checkpoints as JSONL, to keep outside the database
+  zhiwang audit export [--format csv|jsonl] [--out FILE] [--subject S] [--purpose P]
+                       [--entity TYPE:KEY] [--field Type.field] [--outcome O] [--from T] [--to T]
+  zhiwang audit retention            archive and drop the monthly partitions past audit.retentionDays
 
 Options:
   --config PATH                      config file (default config/zhiwang.yaml; env ZHIWANG_CONFIG)
@@ -98,6 +107,14 @@ async function main(argv: string[]): Promise<number> {
       jurisdiction: { type: 'string' },
       purpose: { type: 'string' },
       ttl: { type: 'string', default: '8h' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      subject: { type: 'string' },
+      entity: { type: 'string' },
+      field: { type: 'string' },
+      outcome: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -111,6 +128,8 @@ async function main(argv: string[]): Promise<number> {
     case 'config':
       console.log(JSON.stringify(loaded.config, null, 2));
       return 0;
+    case 'audit':
+      return auditCommand(loaded, positionals[1], values, (m) => log.info(m));
     case 'policy':
       console.log(policyTable(loadPolicy(loaded, buildSchema({ permissions: false }))));
       return 0;
@@ -142,15 +161,35 @@ async function main(argv: string[]): Promise<number> {
         loaded.config.auth.issuer,
         loaded.config.auth.audience,
       );
-      console.log(
-        signer.sign({ role, jurisdiction, purposes: list(values.purpose), ttlSec: parseTtl(values.ttl!) }),
-      );
+      const purposes = list(values.purpose);
+      const token = signer.sign({ role, jurisdiction, purposes, ttlSec: parseTtl(values.ttl!) });
+      // Minting is audited like any other access: the record commits before the token is printed.
+      const store = await openAuditStore(loaded, () => undefined);
+      try {
+        await store.record(
+          actionEntry(
+            'CLI',
+            'token',
+            { role: role.name, jurisdiction, purposes: purposes ?? role.purposes, ttl: values.ttl },
+            { subject: process.env.USER ?? null },
+          ),
+        );
+      } finally {
+        await store.close();
+      }
+      console.log(token);
       return 0;
     }
     case 'start': {
       const running = await startHub(loaded, log, { listen: true });
       const tokens = await mintDemoTokens(running.auth, running.hub.store, DEMO_TOKEN_TTL_SEC);
       if (tokens.length > 0) {
+        await running.audit.append(
+          actionEntry('HUB', 'demo tokens', {
+            ttlSec: DEMO_TOKEN_TTL_SEC,
+            tokens: tokens.map((t) => ({ role: t.role.name, jurisdiction: t.jurisdiction })),
+          }),
+        );
         log.info(
           `demo tokens, valid ${DEMO_TOKEN_TTL_SEC / 3600} h (HS256 demo signing; off in server mode):`,
         );

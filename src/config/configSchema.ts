@@ -99,6 +99,36 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    audit: z
+      .object({
+        /** Days audit records are kept before their monthly partition is archived and dropped (≥ 180). */
+        retentionDays: z.number().int().min(180, 'keep audit records at least 180 days').default(180),
+        /** Where expired partitions are archived (compressed JSONL), relative to the working directory. */
+        archiveDir: z.string().default('./data/audit-archive'),
+        /** When chain heads are checkpointed (cron, Asia/Shanghai). */
+        checkpointCron: z.string().default('*/15 * * * *'),
+        /** When retention runs (cron, Asia/Shanghai). */
+        retentionCron: z.string().default('30 3 * * *'),
+        anomalies: z
+          .object({
+            /** A subject reading more distinct persons than this in one hour. */
+            maxPersonsPerHour: z.number().int().positive().default(200),
+            /** Working hours in Asia/Shanghai; access outside them is flagged. */
+            workingHours: z
+              .object({ start: z.string().regex(/^\d{2}:\d{2}$/), end: z.string().regex(/^\d{2}:\d{2}$/) })
+              .strict()
+              .default({ start: '08:00', end: '20:00' }),
+            /** This many FORBIDDEN answers to one subject within `forbiddenWindowMinutes`. */
+            forbiddenBurst: z.number().int().positive().default(5),
+            forbiddenWindowMinutes: z.number().int().positive().default(10),
+            /** The purposes each role usually acts for; any other purpose it uses is flagged. */
+            usualPurposes: z.record(z.string(), z.array(z.string())).default({}),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     auth: z
       .object({
         /** Expected `iss` of every token. */

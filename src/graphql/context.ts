@@ -5,6 +5,7 @@ import type { SourceRecord } from '../connectors/SourceRecord';
 import { DepartmentError } from '../errors';
 import { assembleEntity, type EntityView, type LinkedRecord } from '../model/EntityView';
 import type { Access } from '../auth/access';
+import type { AccessMode } from '../audit/record';
 import { Jurisdiction } from '../auth/jurisdiction';
 import type { EntityRecordLink, GridRow, GridStats } from '../store/HubStore';
 import type { Hub } from './Hub';
@@ -36,6 +37,24 @@ export interface RequestContext {
   readonly scope: Jurisdiction | null;
   /** Response paths (list indexes collapsed) that carry masked values, for extensions.masked. */
   readonly masked: Set<string>;
+  /** What the response showed, for its audit record; null without the permission layer. */
+  readonly accessSet: AccessSet | null;
+  /** Where the request came from, for its audit record. */
+  readonly client: ClientInfo;
+}
+
+export interface ClientInfo {
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+/** Each `Type.field` served and its mode, and each entity returned, by `TYPE:key`. */
+export class AccessSet {
+  readonly fields = new Map<string, AccessMode>();
+  readonly entities = new Map<string, { type: string; key: string }>();
+  readonly note = (ref: { type: string; key: string }): void => {
+    this.entities.set(`${ref.type}:${ref.key}`, { type: ref.type, key: ref.key });
+  };
 }
 
 function recordLoader(
@@ -109,7 +128,7 @@ function viewLoader(
 
 export function createContext(
   hub: Hub,
-  options: { provenance: boolean; access?: Access | null },
+  options: { provenance: boolean; access?: Access | null; client?: ClientInfo },
 ): RequestContext {
   const unavailable = new Map<Department, string>();
   const records = Object.fromEntries(
@@ -131,6 +150,8 @@ export function createContext(
         ? new Jurisdiction(access.jurisdiction, (ref) => links[ref.type].load(ref.key), today)
         : null,
     masked: new Set(),
+    accessSet: access ? new AccessSet() : null,
+    client: options.client ?? { ip: null, userAgent: null },
     provenance: options.provenance ? new ProvenanceCollector() : null,
     loaders: {
       links,

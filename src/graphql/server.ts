@@ -60,10 +60,12 @@ export function createApolloServer(options: {
   introspection: boolean;
   /** Default: the schema with the permission layer. */
   schema?: GraphQLSchema;
+  /** More plugins, e.g. the audit log's. */
+  plugins?: ApolloServerPlugin<RequestContext>[];
 }): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema: options.schema ?? buildSchema(),
-    plugins: [provenancePlugin],
+    plugins: [provenancePlugin, ...(options.plugins ?? [])],
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(options.logger),

@@ -1,3 +1,4 @@
+import { AccessLog, AuditQuery } from './Audit';
 import { Grid, HouseConnection } from './Grid';
 import { House, Party } from './House';
 import { LegalEntity } from './LegalEntity';
@@ -6,7 +7,8 @@ import { Query } from './Query';
 import { Mutation, ResolutionQuery } from './Resolution';
 
 export const resolvers = {
-  Query: { ...Query, ...ResolutionQuery },
+  Query: { ...Query, ...ResolutionQuery, ...AuditQuery },
+  AccessLog,
   Mutation,
   Person,
   House,

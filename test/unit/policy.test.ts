@@ -115,7 +115,7 @@ describe('the sharing policy', () => {
     [
       'a deniable non-null field',
       (p) => delete p.roles.ops!.grants.paging,
-      /PageInfo\.hasNextPage is non-null in the schema, but ops is denied it for OPERATIONS/,
+      /policy\.roles\.ops: \w+\.\w+ is non-null in the schema, but ops is denied it for OPERATIONS/,
     ],
   ])('stops startup on %s, naming the key', (_what, patch, message) => {
     expect(compileError(patch)).toMatch(message);

@@ -1,0 +1,211 @@
+/**
+ * Appends audit records with group commit: entries from concurrent requests wait a few
+ * milliseconds, then go to the store in one INSERT, and each caller's promise settles only when that
+ * INSERT has committed. One writer per process, one hash chain per writer: the chain is extended in
+ * memory, in order, one batch at a time, so it needs no lock shared between processes.
+ *
+ * When a batch fails (store down, partition missing), its callers get AuditUnavailableError, and the
+ * writer forgets its chain head: the next batch first reads the head back from the store, so a
+ * commit whose acknowledgement was lost cannot fork the chain. The pool reconnects by itself, so the
+ * hub recovers when the store returns.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import { GraphQLError } from 'graphql';
+import { chain, genesisHash, type AuditEntry, type AuditRecord } from './record';
+
+export class AuditUnavailableError extends GraphQLError {
+  constructor(cause: string) {
+    super(`the audit log cannot be written, so nothing is answered: ${cause}`, {
+      extensions: { code: 'AUDIT_UNAVAILABLE', http: { status: 503 } },
+    });
+  }
+}
+
+export interface AuditWriterOptions {
+  /** Chain id; default host, process id and a random suffix, new for every process. */
+  readonly writer?: string;
+  /** How long the first entry of a batch waits for company, default 2 ms. */
+  readonly flushMs?: number;
+  /** Largest batch, default 2,000 entries. */
+  readonly maxBatch?: number;
+}
+
+interface Pending {
+  readonly entry: AuditEntry;
+  resolve(record: AuditRecord): void;
+  reject(err: Error): void;
+}
+
+/** `audit_log_y2026m11`, for November 2026 (UTC months). */
+export const partitionName = (d: Date): string =>
+  `audit_log_y${d.getUTCFullYear()}m${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+
+/** Creates the monthly partitions from the month of `from` through `months` months on. */
+export async function ensureAuditPartitions(
+  pool: Pool,
+  schema: string,
+  from: Date,
+  months = 2,
+): Promise<void> {
+  for (let i = 0; i < months; i++) {
+    const start = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + i, 1));
+    const end = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + i + 1, 1));
+    const name = partitionName(start);
+    await pool.query(
+      `CREATE TABLE IF NOT EXISTS "${schema}"."${name}" PARTITION OF "${schema}".audit_log
+         FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`,
+    );
+    // The row triggers are inherited; a TRUNCATE aimed at the partition itself is refused here.
+    await pool.query(
+      `DO $$ BEGIN
+         CREATE TRIGGER no_truncate BEFORE TRUNCATE ON "${schema}"."${name}"
+           FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".audit_append_only();
+       EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
+    );
+  }
+}
+
+export class AuditWriter {
+  readonly writer: string;
+  private readonly flushMs: number;
+  private readonly maxBatch: number;
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  /** The last committed record's seq and hash; null when unknown (after a failure). */
+  private head: { seq: number; hash: string } | null;
+  private partitionsUpTo = '';
+  private written = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+    options: AuditWriterOptions = {},
+  ) {
+    this.writer = options.writer ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.flushMs = options.flushMs ?? 2;
+    this.maxBatch = options.maxBatch ?? 2000;
+    this.head = null;
+  }
+
+  /** Records committed by this writer since it started. */
+  get count(): number {
+    return this.written;
+  }
+
+  /** Resolves with the chained record once it is committed; rejects with AuditUnavailableError. */
+  append(entry: AuditEntry): Promise<AuditRecord> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entry, resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.kick(0);
+      else this.kick(this.flushMs);
+    });
+  }
+
+  private kick(delay: number): void {
+    if (this.flushing) return; // the running flush picks the queue up when it ends
+    if (this.timer && delay > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = null;
+        if (this.queue.length > 0) this.kick(0);
+      });
+    }, delay);
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue.splice(0, this.maxBatch);
+    if (batch.length === 0) return;
+    try {
+      const records = await this.write(batch.map((p) => p.entry));
+      batch.forEach((p, i) => p.resolve(records[i]!));
+    } catch (err) {
+      this.head = null;
+      const failure = new AuditUnavailableError((err as Error).message);
+      for (const p of batch) p.reject(failure);
+    }
+  }
+
+  private async write(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    const month = partitionName(entries[entries.length - 1]!.at);
+    if (month > this.partitionsUpTo) {
+      await ensureAuditPartitions(this.pool, this.schema, entries[0]!.at);
+      this.partitionsUpTo = partitionName(
+        new Date(Date.UTC(entries[0]!.at.getUTCFullYear(), entries[0]!.at.getUTCMonth() + 1, 1)),
+      );
+    }
+    let head = this.head ?? (await this.readHead());
+    const records = entries.map((e) => {
+      const r = chain(e, this.writer, head.seq + 1, head.hash);
+      head = { seq: r.seq, hash: r.hash };
+      return r;
+    });
+    await this.pool.query(
+      `INSERT INTO "${this.schema}".audit_log
+         (writer, seq, at, kind, subject, roles, department, purpose, client_ip, user_agent, operation, query_hash,
+          query_text, variables, outcome, duration_ms, error_codes, entities, fields, detail, prev_hash, hash)
+       SELECT writer, seq, at, kind, subject, roles, department, purpose, client_ip, user_agent, operation, query_hash,
+              query_text, variables, outcome, duration_ms, error_codes, entities, fields, detail, prev_hash, hash
+         FROM jsonb_to_recordset($1::jsonb) AS r(writer text, seq bigint, at timestamptz, kind text, subject text,
+              roles text[], department text, purpose text, client_ip text, user_agent text, operation text,
+              query_hash text, query_text text, variables jsonb, outcome text, duration_ms integer,
+              error_codes text[], entities jsonb, fields jsonb, detail jsonb, prev_hash text, hash text)`,
+      [JSON.stringify(records.map(toRow))],
+    );
+    this.head = head;
+    this.written += records.length;
+    return records;
+  }
+
+  private async readHead(): Promise<{ seq: number; hash: string }> {
+    const r = await this.pool.query<{ seq: string; hash: string }>(
+      `SELECT seq, hash FROM "${this.schema}".audit_log WHERE writer = $1 ORDER BY seq DESC LIMIT 1`,
+      [this.writer],
+    );
+    const row = r.rows[0];
+    return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: genesisHash(this.writer) };
+  }
+
+  /** Waits until every entry appended so far is committed or failed. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.flushing || this.timer) {
+      if (this.timer && !this.flushing) {
+        clearTimeout(this.timer);
+        this.timer = null;
+        this.flushing = this.flush().finally(() => (this.flushing = null));
+      }
+      await (this.flushing ?? new Promise((r) => setTimeout(r, 1)));
+    }
+  }
+}
+
+function toRow(r: AuditRecord): Record<string, unknown> {
+  return {
+    writer: r.writer,
+    seq: r.seq,
+    at: r.at.toISOString(),
+    kind: r.kind,
+    subject: r.subject,
+    roles: r.roles,
+    department: r.department,
+    purpose: r.purpose,
+    client_ip: r.clientIp,
+    user_agent: r.userAgent,
+    operation: r.operation,
+    query_hash: r.queryHash,
+    query_text: r.queryText,
+    variables: r.variables ?? null,
+    outcome: r.outcome,
+    duration_ms: r.durationMs,
+    error_codes: r.errorCodes,
+    entities: r.entities,
+    fields: r.fields,
+    detail: r.detail ?? null,
+    prev_hash: r.prevHash,
+    hash: r.hash,
+  };
+}
