@@ -34,6 +34,12 @@ export interface VerifyOptions {
   readonly from?: Date;
   readonly to?: Date;
   readonly batchSize?: number;
+  /**
+   * Checkpoints kept outside the database (`zhiwang audit checkpoints`): trusted instead of the
+   * stored ones, and each must still be stored unchanged. Someone able to rewrite the chains and the
+   * stored checkpoints consistently cannot rewrite these.
+   */
+  readonly checkpoints?: readonly Checkpoint[];
 }
 
 interface Row {
@@ -172,7 +178,8 @@ export async function verifyAudit(
       )
     ).rows.map((r) => [r.writer, { seq: Number(r.upto_seq), hash: r.upto_hash }]),
   );
-  const checkpoints = await readCheckpoints(pool, schema);
+  const stored = await readCheckpoints(pool, schema);
+  const checkpoints = options.checkpoints ?? stored;
   // Only the records checkpoints name are remembered while walking, not every hash.
   const wanted = new Map<string, Set<number>>();
   for (const cp of checkpoints)
@@ -220,6 +227,17 @@ export async function verifyAudit(
       if (rows.rows.length < batch) break;
     }
     if (broken) breaks.push(broken);
+  }
+  if (options.checkpoints) {
+    const byId = new Map(stored.map((c) => [c.id, c.hash]));
+    const differ = options.checkpoints.find((c) => byId.get(c.id) !== c.hash);
+    if (differ)
+      breaks.push({
+        writer: `checkpoint ${differ.id}`,
+        seq: 0,
+        at: differ.at,
+        reason: `the stored checkpoint ${differ.id} is ${byId.has(differ.id) ? 'not the one kept outside' : 'gone'}`,
+      });
   }
   let prev = CHECKPOINT_GENESIS;
   for (const cp of checkpoints) {

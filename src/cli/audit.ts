@@ -3,14 +3,14 @@
  * only the hub store. In embedded mode a running hub already serves it, so they connect to that
  * server rather than start a second one on the same data; otherwise they start it themselves.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { AuditWriter } from '../audit/AuditWriter';
 import { exportAudit, type AuditFilter } from '../audit/export';
 import { actionEntry, type AuditEntry } from '../audit/record';
 import { applyRetention } from '../audit/retention';
-import { readCheckpoints, verifyAudit, writeCheckpoint } from '../audit/verify';
+import { readCheckpoints, verifyAudit, writeCheckpoint, type Checkpoint } from '../audit/verify';
 import type { LoadedConfig } from '../config/loadConfig';
 import { startEmbeddedPg, type EmbeddedPg } from '../embedded/pg';
 import { ConfigError } from '../errors';
@@ -90,6 +90,8 @@ export interface AuditOptions {
   readonly entity?: string;
   readonly field?: string;
   readonly outcome?: string;
+  /** A JSONL file of checkpoints kept outside the database, to verify against. */
+  readonly checkpoints?: string;
 }
 
 /** Runs `zhiwang audit <action>`; returns the exit code. */
@@ -109,7 +111,13 @@ export async function auditCommand(
   try {
     switch (action) {
       case 'verify': {
-        const report = await verifyAudit(store.pool, store.schema, { from, to });
+        const checkpoints = o.checkpoints
+          ? readFileSync(o.checkpoints, 'utf8')
+              .split('\n')
+              .filter((l) => l.trim() !== '')
+              .map((l) => JSON.parse(l) as Checkpoint)
+          : undefined;
+        const report = await verifyAudit(store.pool, store.schema, { from, to, checkpoints });
         await store.record(
           actionEntry(
             'CLI',

@@ -29,8 +29,9 @@ Usage:
   zhiwang token --role ROLE [--jurisdiction CODE,...] [--purpose P,...] [--ttl 8h]
                                      mint an HS256 demo token (demo signing must be enabled)
   zhiwang policy                     check the sharing policy and print the role × field group table
-  zhiwang audit verify [--from T] [--to T]
-                                     re-walk the audit hash chains; exit 3 naming the first broken record
+  zhiwang audit verify [--from T] [--to T] [--checkpoints FILE]
+                                     re-walk the audit hash chains; exit 3 naming the first broken record;
+                                     FILE: checkpoints kept outside, to trust instead of the stored ones
   zhiwang audit checkpoint           anchor every chain's head in a new checkpoint
   zhiwang audit checkpoints          print the checkpoints as JSONL, to keep outside the database
   zhiwang audit export [--format csv|jsonl] [--out FILE] [--subject S] [--purpose P]
@@ -115,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
       entity: { type: 'string' },
       field: { type: 'string' },
       outcome: { type: 'string' },
+      checkpoints: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -129,7 +131,8 @@ async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify(loaded.config, null, 2));
       return 0;
     case 'audit':
-      return auditCommand(loaded, positionals[1], values, (m) => log.info(m));
+      // Messages to stderr: stdout carries the JSON or CSV the command prints.
+      return auditCommand(loaded, positionals[1], values, (m) => console.error(`[zhiwang] ${m}`));
     case 'policy':
       console.log(policyTable(loadPolicy(loaded, buildSchema({ permissions: false }))));
       return 0;

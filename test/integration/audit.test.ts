@@ -6,7 +6,7 @@
  * record for every answer its clients received; the auditor sees keys masked and no other data.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,14 @@ import { stringify as toYaml } from 'yaml';
 import { AuditWriter, partitionName } from '../../src/audit/AuditWriter';
 import { actionEntry } from '../../src/audit/record';
 import { findAnomalies } from '../../src/audit/anomalies';
-import { verifyAudit, writeCheckpoint } from '../../src/audit/verify';
+import {
+  checkpointHash,
+  fromRow,
+  readCheckpoints,
+  verifyAudit,
+  writeCheckpoint,
+} from '../../src/audit/verify';
+import { recordHash } from '../../src/audit/record';
 import type { RequestContext } from '../../src/graphql/context';
 import { pgTargets } from '../helpers/databases';
 import { SuiteSql } from '../helpers/sql';
@@ -322,6 +329,40 @@ describe('the audit log', () => {
       });
     });
 
+    it('catches a consistent rewrite of a record and the stored checkpoint, against checkpoints kept outside', async () => {
+      const w = await chainOf(5);
+      await writeCheckpoint(pool, schema);
+      const kept = await readCheckpoints(pool, schema); // what `zhiwang audit checkpoints` exports
+      const last = kept[kept.length - 1]!;
+      // The attacker edits the chain's last record, re-hashes it, and rewrites the checkpoint to match.
+      const row = (await pool.query(`SELECT * FROM "${schema}".audit_log WHERE writer = $1 AND seq = 5`, [w]))
+        .rows[0];
+      const forged = { ...fromRow(row), subject: 'nobody' };
+      const hash = recordHash(forged);
+      await bypass(
+        `UPDATE "${schema}".audit_log SET subject = 'nobody', hash = $2 WHERE writer = $1 AND seq = 5`,
+        [w, hash],
+      );
+      const heads = last.heads.map((h) => (h.writer === w ? { ...h, hash } : h));
+      const cpHash = checkpointHash({ ...last, heads });
+      await bypass(`UPDATE "${schema}".audit_checkpoint SET heads = $2, hash = $3 WHERE id = $1`, [
+        last.id,
+        JSON.stringify(heads),
+        cpHash,
+      ]);
+      // Inside the database everything agrees again...
+      expect(await breakOf(w)).toBeUndefined();
+      // ...but not with the checkpoints kept outside.
+      const report = await verifyAudit(pool, schema, { checkpoints: kept });
+      expect(report.breaks).toContainEqual(
+        expect.objectContaining({
+          writer: `checkpoint ${last.id}`,
+          reason: `the stored checkpoint ${last.id} is not the one kept outside`,
+        }),
+      );
+      expect(report.breaks).toContainEqual(expect.objectContaining({ writer: w, seq: 5 }));
+    });
+
     it('zhiwang audit verify exits 3 naming the first broken record', () => {
       const dir = mkdtempSync(join(tmpdir(), 'zw-audit-'));
       const config = join(dir, 'zhiwang.yaml');
@@ -343,6 +384,34 @@ describe('the audit log', () => {
     c.auth.policy = join(ROOT, 'config/policy.yaml');
     return c;
   }
+
+  it('exports a filter as CSV and the checkpoints as JSONL from the command line', async () => {
+    await ask(`{ person(idNumber: "${person}") { name } }`, as('police_officer', 'RESIDENT_SERVICE'));
+    await writeCheckpoint(pool, schema);
+    const dir = mkdtempSync(join(tmpdir(), 'zw-export-'));
+    const config = join(dir, 'zhiwang.yaml');
+    writeFileSync(config, toYaml(cliConfig()));
+    const cli = (...args: string[]) =>
+      spawnSync(join(ROOT, 'bin/zhiwang'), ['audit', ...args, '--config', config], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    const out = join(dir, 'police.csv');
+    const exp = cli('export', '--format', 'csv', '--subject', 'demo-police_officer', '--out', out);
+    expect(exp.status).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split(/\r?\n/);
+    expect(lines[0]).toMatch(/^at,writer,seq,kind,subject,/);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(1).every((l) => l.split(',')[4] === 'demo-police_officer')).toBe(true);
+    const cps = cli('checkpoints');
+    expect(cps.status).toBe(0);
+    const parsed = cps.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; hash: string });
+    expect(parsed.length).toBeGreaterThan(0);
+    expect(parsed.every((c) => /^[0-9a-f]{64}$/.test(c.hash))).toBe(true);
+  });
 
   it('keeps verifiable chains when two processes write at once', async () => {
     const child = () =>
