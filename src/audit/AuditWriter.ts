@@ -26,7 +26,7 @@ export class AuditUnavailableError extends GraphQLError {
 export interface AuditWriterOptions {
   /** Chain id; default host, process id and a random suffix, new for every process. */
   readonly writer?: string;
-  /** How long the first entry of a batch waits for company, default 2 ms. */
+  /** How long the first entry waits before its batch starts, default 0 (the next tick). */
   readonly flushMs?: number;
   /** Largest batch, default 2,000 entries. */
   readonly maxBatch?: number;
@@ -57,6 +57,7 @@ export async function ensureAuditPartitions(
       `CREATE TABLE IF NOT EXISTS "${schema}"."${name}" PARTITION OF "${schema}".audit_log
          FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`,
     );
+    await pool.query(`REVOKE UPDATE, DELETE, TRUNCATE ON "${schema}"."${name}" FROM PUBLIC, CURRENT_USER`);
     // The row triggers are inherited; a TRUNCATE aimed at the partition itself is refused here.
     await pool.query(
       `DO $$ BEGIN
@@ -72,10 +73,12 @@ export class AuditWriter {
   private readonly flushMs: number;
   private readonly maxBatch: number;
   private queue: Pending[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
-  /** The last committed record's seq and hash; null when unknown (after a failure). */
+  private scheduled = false;
+  private pumping: Promise<void> | null = null;
+  /** The last chained record's seq and hash; null when unknown (after a failure). */
   private head: { seq: number; hash: string } | null;
+  /** Bumped by every failed batch: a batch chained before the failure must not be inserted after it. */
+  private epoch = 0;
   private partitionsUpTo = '';
   private written = 0;
 
@@ -85,7 +88,7 @@ export class AuditWriter {
     options: AuditWriterOptions = {},
   ) {
     this.writer = options.writer ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.flushMs = options.flushMs ?? 2;
+    this.flushMs = options.flushMs ?? 0;
     this.maxBatch = options.maxBatch ?? 2000;
     this.head = null;
   }
@@ -99,38 +102,77 @@ export class AuditWriter {
   append(entry: AuditEntry): Promise<AuditRecord> {
     return new Promise((resolve, reject) => {
       this.queue.push({ entry, resolve, reject });
-      if (this.queue.length >= this.maxBatch) this.kick(0);
-      else this.kick(this.flushMs);
+      this.schedule();
     });
   }
 
-  private kick(delay: number): void {
-    if (this.flushing) return; // the running flush picks the queue up when it ends
-    if (this.timer && delay > 0) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flushing = this.flush().finally(() => {
-        this.flushing = null;
-        if (this.queue.length > 0) this.kick(0);
+  /**
+   * Starts the pump unless it runs: after the current tick (flushMs 0), so that appends made together
+   * go together. While an INSERT is in flight, new appends gather into the next batch: that is the
+   * group commit, with no fixed wait for a request that comes alone.
+   */
+  private schedule(): void {
+    if (this.pumping || this.scheduled) return;
+    this.scheduled = true;
+    const start = (): void => {
+      this.scheduled = false;
+      this.pumping = this.pump().finally(() => {
+        this.pumping = null;
+        if (this.queue.length > 0) this.schedule();
       });
-    }, delay);
+    };
+    if (this.flushMs > 0) setTimeout(start, this.flushMs);
+    else setImmediate(start);
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.queue.splice(0, this.maxBatch);
-    if (batch.length === 0) return;
-    try {
-      const records = await this.write(batch.map((p) => p.entry));
-      batch.forEach((p, i) => p.resolve(records[i]!));
-    } catch (err) {
-      this.head = null;
-      const failure = new AuditUnavailableError((err as Error).message);
-      for (const p of batch) p.reject(failure);
+  /**
+   * Two batches in flight at most: while one INSERT runs, the next batch is chained (hashing is the
+   * writer's CPU cost). Commits stay in chain order: a batch is inserted only after the one before it
+   * committed, and fails if that one failed.
+   */
+  private async pump(): Promise<void> {
+    let previous: Promise<void> = Promise.resolve();
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      const epoch = this.epoch;
+      let records: AuditRecord[];
+      try {
+        records = await this.prepare(batch.map((p) => p.entry));
+      } catch (err) {
+        this.fail(batch, err);
+        continue;
+      }
+      const prior = previous;
+      previous = (async () => {
+        await prior;
+        if (epoch !== this.epoch) throw new Error('an earlier audit batch failed');
+        await this.insert(records);
+      })().then(
+        () => {
+          this.written += records.length;
+          batch.forEach((p, i) => p.resolve(records[i]!));
+        },
+        (err: unknown) => {
+          this.fail(batch, err);
+          throw err;
+        },
+      );
+      previous.catch(() => undefined);
+      await prior.catch(() => undefined);
     }
+    await previous.catch(() => undefined);
   }
 
-  private async write(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+  private fail(batch: readonly Pending[], err: unknown): void {
+    this.epoch++;
+    this.head = null;
+    const failure =
+      err instanceof AuditUnavailableError ? err : new AuditUnavailableError((err as Error).message);
+    for (const p of batch) p.reject(failure);
+  }
+
+  /** Chains a batch after the current head (read back from the store when unknown). */
+  private async prepare(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     const month = partitionName(entries[entries.length - 1]!.at);
     if (month > this.partitionsUpTo) {
       await ensureAuditPartitions(this.pool, this.schema, entries[0]!.at);
@@ -144,6 +186,11 @@ export class AuditWriter {
       head = { seq: r.seq, hash: r.hash };
       return r;
     });
+    this.head = head;
+    return records;
+  }
+
+  private async insert(records: readonly AuditRecord[]): Promise<void> {
     await this.pool.query(
       `INSERT INTO "${this.schema}".audit_log
          (writer, seq, at, kind, subject, roles, department, purpose, client_ip, user_agent, operation, query_hash,
@@ -156,9 +203,6 @@ export class AuditWriter {
               error_codes text[], entities jsonb, fields jsonb, detail jsonb, prev_hash text, hash text)`,
       [JSON.stringify(records.map(toRow))],
     );
-    this.head = head;
-    this.written += records.length;
-    return records;
   }
 
   private async readHead(): Promise<{ seq: number; hash: string }> {
@@ -172,13 +216,8 @@ export class AuditWriter {
 
   /** Waits until every entry appended so far is committed or failed. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing || this.timer) {
-      if (this.timer && !this.flushing) {
-        clearTimeout(this.timer);
-        this.timer = null;
-        this.flushing = this.flush().finally(() => (this.flushing = null));
-      }
-      await (this.flushing ?? new Promise((r) => setTimeout(r, 1)));
+    while (this.queue.length > 0 || this.pumping || this.scheduled) {
+      await (this.pumping ?? new Promise((r) => setTimeout(r, 1)));
     }
   }
 }

@@ -74,4 +74,6 @@ CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_che
 CREATE TRIGGER audit_retention_append_only BEFORE UPDATE OR DELETE ON audit_retention
   FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 
-REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, audit_checkpoint, audit_retention FROM PUBLIC;
+-- Nor may the hub's own role, the tables' owner here: the privileges go too (a superuser bypasses
+-- privileges, the triggers still hold). In production a separate role should own these tables.
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, audit_checkpoint, audit_retention FROM PUBLIC, CURRENT_USER;
