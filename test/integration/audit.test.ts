@@ -289,6 +289,40 @@ describe('the audit log', () => {
       expect(await breakOf(w)).toBeUndefined();
     });
 
+    (target.label === 'real' ? it : it.skip)(
+      'takes UPDATE and DELETE away from a non-superuser hub role that owns the tables, before the trigger',
+      async () => {
+        const role = `zw_hub_${Date.now().toString(36)}`;
+        const probeSchema = `${role}_store`;
+        await pool.query(`CREATE ROLE ${role} NOLOGIN`);
+        await pool.query(`GRANT ${role} TO CURRENT_USER`);
+        const db = (await pool.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
+        await pool.query(`GRANT CREATE ON DATABASE "${db}" TO ${role}`);
+        await pool.query(`CREATE SCHEMA ${probeSchema} AUTHORIZATION ${role}`);
+        const owner = new Pool({ connectionString: th.pg.urls.hub, max: 1, options: `-c role=${role}` });
+        try {
+          const { migrateHubStore } = await import('../../src/store/migrate');
+          await migrateHubStore(owner, probeSchema);
+          const w = new AuditWriter(owner, probeSchema);
+          await w.append(actionEntry('JOB', 'privilege test', null));
+          await expect(owner.query(`UPDATE ${probeSchema}.audit_log SET subject = 'x'`)).rejects.toThrow(
+            /permission denied for (table|relation) audit_log/,
+          );
+          await expect(owner.query(`DELETE FROM ${probeSchema}.audit_log`)).rejects.toThrow(
+            /permission denied/,
+          );
+          await expect(owner.query(`SET session_replication_role = replica`)).rejects.toThrow(
+            /permission denied/,
+          );
+        } finally {
+          await owner.end();
+          await pool.query(`DROP SCHEMA ${probeSchema} CASCADE`);
+          await pool.query(`DROP OWNED BY ${role}`);
+          await pool.query(`DROP ROLE ${role}`);
+        }
+      },
+    );
+
     it('names the first bad record after an UPDATE with the trigger bypassed', async () => {
       const w = await chainOf(20);
       await bypass(
