@@ -10,10 +10,10 @@
  * hub recovers when the store returns.
  */
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { GraphQLError } from 'graphql';
-import { chain, genesisHash, type AuditEntry, type AuditRecord } from './record';
+import { canonicalText, genesisHash, type AuditEntry, type AuditRecord } from './record';
 
 export class AuditUnavailableError extends GraphQLError {
   constructor(cause: string) {
@@ -30,6 +30,12 @@ export interface AuditWriterOptions {
   readonly flushMs?: number;
   /** Largest batch, default 2,000 entries. */
   readonly maxBatch?: number;
+}
+
+interface Prepared {
+  readonly records: AuditRecord[];
+  /** The batch as the JSON array the INSERT reads. */
+  readonly json: string;
 }
 
 interface Pending {
@@ -135,9 +141,9 @@ export class AuditWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       const epoch = this.epoch;
-      let records: AuditRecord[];
+      let prepared: Prepared;
       try {
-        records = await this.prepare(batch.map((p) => p.entry));
+        prepared = await this.prepare(batch.map((p) => p.entry));
       } catch (err) {
         this.fail(batch, err);
         continue;
@@ -146,11 +152,11 @@ export class AuditWriter {
       previous = (async () => {
         await prior;
         if (epoch !== this.epoch) throw new Error('an earlier audit batch failed');
-        await this.insert(records);
+        await this.insert(prepared.json);
       })().then(
         () => {
-          this.written += records.length;
-          batch.forEach((p, i) => p.resolve(records[i]!));
+          this.written += prepared.records.length;
+          batch.forEach((p, i) => p.resolve(prepared.records[i]!));
         },
         (err: unknown) => {
           this.fail(batch, err);
@@ -172,7 +178,7 @@ export class AuditWriter {
   }
 
   /** Chains a batch after the current head (read back from the store when unknown). */
-  private async prepare(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+  private async prepare(entries: readonly AuditEntry[]): Promise<Prepared> {
     const month = partitionName(entries[entries.length - 1]!.at);
     if (month > this.partitionsUpTo) {
       await ensureAuditPartitions(this.pool, this.schema, entries[0]!.at);
@@ -181,27 +187,35 @@ export class AuditWriter {
       );
     }
     let head = this.head ?? (await this.readHead());
-    const records = entries.map((e) => {
-      const r = chain(e, this.writer, head.seq + 1, head.hash);
-      head = { seq: r.seq, hash: r.hash };
-      return r;
-    });
+    const records: AuditRecord[] = [];
+    const rows: string[] = [];
+    for (const e of entries) {
+      const unhashed = { ...e, writer: this.writer, seq: head.seq + 1, prevHash: head.hash };
+      // The canonical text is hashed and, with the hash added, is also the row sent to the store:
+      // each record is serialised once.
+      const text = canonicalText(unhashed);
+      const hash = createHash('sha256').update(text).digest('hex');
+      records.push({ ...unhashed, hash });
+      rows.push(`${text.slice(0, -1)},"hash":"${hash}"}`);
+      head = { seq: unhashed.seq, hash };
+    }
     this.head = head;
-    return records;
+    return { records, json: `[${rows.join(',')}]` };
   }
 
-  private async insert(records: readonly AuditRecord[]): Promise<void> {
+  private async insert(json: string): Promise<void> {
     await this.pool.query(
       `INSERT INTO "${this.schema}".audit_log
          (writer, seq, at, kind, subject, roles, department, purpose, client_ip, user_agent, operation, query_hash,
           query_text, variables, outcome, duration_ms, error_codes, entities, fields, detail, prev_hash, hash)
-       SELECT writer, seq, at, kind, subject, roles, department, purpose, client_ip, user_agent, operation, query_hash,
-              query_text, variables, outcome, duration_ms, error_codes, entities, fields, detail, prev_hash, hash
+       SELECT writer, seq, at, kind, subject, roles, department, purpose, "clientIp", "userAgent", operation,
+              "queryHash", "queryText", variables, outcome, "durationMs", "errorCodes", entities, fields, detail,
+              "prevHash", hash
          FROM jsonb_to_recordset($1::jsonb) AS r(writer text, seq bigint, at timestamptz, kind text, subject text,
-              roles text[], department text, purpose text, client_ip text, user_agent text, operation text,
-              query_hash text, query_text text, variables jsonb, outcome text, duration_ms integer,
-              error_codes text[], entities jsonb, fields jsonb, detail jsonb, prev_hash text, hash text)`,
-      [JSON.stringify(records.map(toRow))],
+              roles text[], department text, purpose text, "clientIp" text, "userAgent" text, operation text,
+              "queryHash" text, "queryText" text, variables jsonb, outcome text, "durationMs" integer,
+              "errorCodes" text[], entities jsonb, fields jsonb, detail jsonb, "prevHash" text, hash text)`,
+      [json],
     );
   }
 
@@ -220,31 +234,4 @@ export class AuditWriter {
       await (this.pumping ?? new Promise((r) => setTimeout(r, 1)));
     }
   }
-}
-
-function toRow(r: AuditRecord): Record<string, unknown> {
-  return {
-    writer: r.writer,
-    seq: r.seq,
-    at: r.at.toISOString(),
-    kind: r.kind,
-    subject: r.subject,
-    roles: r.roles,
-    department: r.department,
-    purpose: r.purpose,
-    client_ip: r.clientIp,
-    user_agent: r.userAgent,
-    operation: r.operation,
-    query_hash: r.queryHash,
-    query_text: r.queryText,
-    variables: r.variables ?? null,
-    outcome: r.outcome,
-    duration_ms: r.durationMs,
-    error_codes: r.errorCodes,
-    entities: r.entities,
-    fields: r.fields,
-    detail: r.detail ?? null,
-    prev_hash: r.prevHash,
-    hash: r.hash,
-  };
 }

@@ -669,9 +669,9 @@ describe('the audit log', () => {
       expect(expected).toBeGreaterThan(2);
       const seen: Array<{ at: string; subject: string; fields: Array<{ field: string; mode: string }> }> = [];
       let after: string | null = null;
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 10_000; i++) {
         const page: { result: Result } = await ask(
-          `query ($after: String) { accessLogs(filter: { subject: "demo-police_officer", field: "Person.phone" }, first: 2, after: $after) {
+          `query ($after: String) { accessLogs(filter: { subject: "demo-police_officer", field: "Person.phone" }, first: 7, after: $after) {
              edges { node { at subject fields { field mode } } } pageInfo { hasNextPage endCursor } } }`,
           as('auditor', 'AUDIT'),
           { after },
