@@ -55,22 +55,39 @@ export async function ensureAuditPartitions(
   from: Date,
   months = 2,
 ): Promise<void> {
-  for (let i = 0; i < months; i++) {
-    const start = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + i, 1));
-    const end = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + i + 1, 1));
-    const name = partitionName(start);
-    await pool.query(
-      `CREATE TABLE IF NOT EXISTS "${schema}"."${name}" PARTITION OF "${schema}".audit_log
-         FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`,
-    );
-    await pool.query(`REVOKE UPDATE, DELETE, TRUNCATE ON "${schema}"."${name}" FROM PUBLIC, CURRENT_USER`);
-    // The row triggers are inherited; a TRUNCATE aimed at the partition itself is refused here.
-    await pool.query(
-      `DO $$ BEGIN
-         CREATE TRIGGER no_truncate BEFORE TRUNCATE ON "${schema}"."${name}"
-           FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".audit_append_only();
-       EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
-    );
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // Hubs and CLI commands starting together would race on the catalog ("tuple concurrently
+    // updated"): one at a time, and a partition that exists is left as it is.
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`zhiwang-audit-partitions:${schema}`]);
+    for (let i = 0; i < months; i++) {
+      const start = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + i, 1));
+      const end = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + i + 1, 1));
+      const name = partitionName(start);
+      const exists = await client.query<{ r: string | null }>(`SELECT to_regclass($1) AS r`, [
+        `"${schema}"."${name}"`,
+      ]);
+      if (exists.rows[0]!.r !== null) continue;
+      await client.query(
+        `CREATE TABLE "${schema}"."${name}" PARTITION OF "${schema}".audit_log
+           FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`,
+      );
+      await client.query(
+        `REVOKE UPDATE, DELETE, TRUNCATE ON "${schema}"."${name}" FROM PUBLIC, CURRENT_USER`,
+      );
+      // The row triggers are inherited; a TRUNCATE aimed at the partition itself is refused here.
+      await client.query(
+        `CREATE TRIGGER no_truncate BEFORE TRUNCATE ON "${schema}"."${name}"
+           FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".audit_append_only()`,
+      );
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
   }
 }
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { stringify as toYaml } from 'yaml';
-import { AuditWriter, partitionName } from '../../src/audit/AuditWriter';
+import { AuditWriter, ensureAuditPartitions, partitionName } from '../../src/audit/AuditWriter';
 import { actionEntry } from '../../src/audit/record';
 import { findAnomalies } from '../../src/audit/anomalies';
 import {
@@ -445,6 +445,15 @@ describe('the audit log', () => {
       .map((l) => JSON.parse(l) as { id: number; hash: string });
     expect(parsed.length).toBeGreaterThan(0);
     expect(parsed.every((c) => /^[0-9a-f]{64}$/.test(c.hash))).toBe(true);
+  });
+
+  it('sets up a month’s partition once when many writers start together', async () => {
+    const month = new Date(Date.UTC(2031, 4, 1));
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => ensureAuditPartitions(pool, schema, month, 1)),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    await expect(pool.query(`TRUNCATE "${schema}"."${partitionName(month)}"`)).rejects.toThrow(/append-only/);
   });
 
   it('keeps verifiable chains when two processes write at once', async () => {
