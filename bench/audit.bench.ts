@@ -24,7 +24,7 @@
  *     [--cpu-prof DIR]   (DIR/gateway, writes, verifyN .cpuprofile: one per phase)
  */
 import { isDeepStrictEqual } from 'node:util';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -176,6 +176,23 @@ const met = (ok: boolean): string => (ok ? '**Met**' : '**Not met**');
 setFlagsFromString('--expose-gc');
 /** A full garbage collection, so that one phase's garbage is not counted (or collected) in the next. */
 const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Busy and total jiffies of the whole machine (every core, every process), from /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const idle = f[3]! + f[4]!;
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+/** Share of the machine's CPU (all cores) busy since `t0`; NaN where /proc is unavailable. */
+const machineBusy = (t0: { busy: number; total: number }): number => {
+  const t = machineTicks();
+  return (t.busy - t0.busy) / (t.total - t0.total);
+};
 
 /** The q-quantile, interpolated between the nearest ranks. */
 function quantile(xs: readonly number[], q: number): number {
@@ -437,15 +454,19 @@ function tracedPool(pool: Pool, committed: () => number, inserts: Insert[]): Poo
 interface WriteRow {
   readonly flushMs: number;
   readonly inFlight: number;
+  /** Writers (chains) appended to at once, as by that many hub processes. */
+  readonly writers: number;
   readonly records: number;
   readonly perSecond: number;
   readonly batches: number;
   readonly batch: { readonly median: number; readonly p90: number; readonly max: number };
   readonly insertMs: number;
-  /** Share of the wall time an INSERT was running. */
+  /** Share of the wall time an INSERT was running (per writer). */
   readonly inInsert: number;
   /** CPU of this process (chaining, hashing, JSON) per record, µs. */
   readonly cpuUs: number;
+  /** Share of the whole machine's CPU busy (this process, PostgreSQL, anything else). */
+  readonly machine: number;
   /** From append to its promise resolving, ms. */
   readonly latency: { readonly median: number; readonly p99: number };
 }
@@ -465,8 +486,9 @@ function summarise(runs: readonly WriteRow[]): WriteSummary {
 const recordsFor = (args: Args, inFlight: number): number => Math.min(args.records, inFlight * 1000);
 
 /**
- * `count` entries through one new writer, `inFlight` appends outstanding at any time (each caller
- * appends, waits for its commit, appends again, as a request does).
+ * `count` entries through `writers` new writers (each its own chain, as each hub process has),
+ * `inFlight` appends outstanding at any time in all (each caller appends, waits for its commit,
+ * appends again, as a request does; caller k uses writer k mod `writers`).
  */
 async function writeRun(
   pool: Pool,
@@ -474,22 +496,32 @@ async function writeRun(
   count: number,
   inFlight: number,
   flushMs: number,
+  writers = 1,
 ): Promise<WriteRow> {
-  const inserts: Insert[] = [];
-  let writer: AuditWriter | null = null;
-  const committed = (): number => writer?.count ?? 0;
-  writer = new AuditWriter(tracedPool(pool, committed, inserts), schema, { flushMs });
-  const w = writer;
-  await w.append(entryOf(0)); // creates the partitions and reads the head: not part of the run
-  inserts.length = 0;
+  const traced = Array.from({ length: writers }, () => {
+    const inserts: Insert[] = [];
+    let writer: AuditWriter | null = null;
+    writer = new AuditWriter(
+      tracedPool(pool, () => writer?.count ?? 0, inserts),
+      schema,
+      { flushMs },
+    );
+    return { writer, inserts };
+  });
+  const ws = traced.map((t) => t.writer);
+  // Creates the partitions and reads the head: not part of the run. One writer at a time: see fill().
+  for (const w of ws) await w.append(entryOf(0));
+  for (const t of traced) t.inserts.length = 0;
   collectGarbage();
-  const start = w.count;
+  const start = ws.reduce((n, w) => n + w.count, 0);
   const latencies = new Float64Array(count);
   let next = 0;
+  const ticks = machineTicks();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: Math.min(inFlight, count) }, async () => {
+    Array.from({ length: Math.min(inFlight, count) }, async (_, k) => {
+      const w = ws[k % writers]!;
       while (next < count) {
         const i = next++;
         const a = performance.now();
@@ -500,24 +532,30 @@ async function writeRun(
   );
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const written = w.count - start;
+  const written = ws.reduce((n, w) => n + w.count, 0) - start;
   if (written !== count) throw new Error(`wrote ${written} records, not ${count}`);
-  const sizes = inserts.map((x, i) => (inserts[i + 1]?.before ?? w.count) - x.before);
+  // A writer's batch size: its count at the next INSERT (or at the end) less its count at this one.
+  const sizes = traced.flatMap(({ writer, inserts }) =>
+    inserts.map((x, i) => (inserts[i + 1]?.before ?? writer.count) - x.before),
+  );
+  const inserts = traced.flatMap((t) => t.inserts);
   const lat = [...latencies];
   const row: WriteRow = {
     flushMs,
     inFlight,
+    writers,
     records: count,
     perSecond: count / (wall / 1000),
     batches: inserts.length,
     batch: { median: median(sizes), p90: quantile(sizes, 0.9), max: Math.max(...sizes) },
     insertMs: median(inserts.map((x) => x.ms)),
-    inInsert: inserts.reduce((s, x) => s + x.ms, 0) / wall,
+    inInsert: inserts.reduce((s, x) => s + x.ms, 0) / wall / writers,
     cpuUs: (cpu.user + cpu.system) / count,
+    machine: machineBusy(ticks),
     latency: { median: median(lat), p99: quantile(lat, 0.99) },
   };
   log(
-    `  flush ${flushMs} ms, ${fmt(inFlight)} in flight: ${fmt(row.perSecond)} records/s; ${row.batches} batches (median ${fmt(row.batch.median)}, max ${fmt(row.batch.max)}), INSERT median ${row.insertMs.toFixed(1)} ms, ${pct(row.inInsert)} of the time in INSERT; CPU ${row.cpuUs.toFixed(0)} µs/record; latency median ${row.latency.median.toFixed(1)} ms, p99 ${row.latency.p99.toFixed(1)} ms`,
+    `  flush ${flushMs} ms, ${writers} writer(s), ${fmt(inFlight)} in flight: ${fmt(row.perSecond)} records/s; ${row.batches} batches (median ${fmt(row.batch.median)}, max ${fmt(row.batch.max)}), INSERT median ${row.insertMs.toFixed(1)} ms, ${pct(row.inInsert)} of the time in INSERT; CPU ${row.cpuUs.toFixed(0)} µs/record, machine ${pct(row.machine)} busy; latency median ${row.latency.median.toFixed(1)} ms, p99 ${row.latency.p99.toFixed(1)} ms`,
   );
   return row;
 }
@@ -567,6 +605,8 @@ interface VerifyRun {
   readonly heapPeak: number;
   /** CPU of this process over the wall time (1 = one core busy all along). */
   readonly cpuShare: number;
+  /** Share of the whole machine's CPU busy. */
+  readonly machine: number;
 }
 
 async function verifyRun(pool: Pool, schema: string): Promise<VerifyRun> {
@@ -579,6 +619,7 @@ async function verifyRun(pool: Pool, schema: string): Promise<VerifyRun> {
     rssPeak = Math.max(rssPeak, m.rss);
     heapPeak = Math.max(heapPeak, m.heapUsed);
   }, 50);
+  const ticks = machineTicks();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let report: VerifyReport;
@@ -597,9 +638,10 @@ async function verifyRun(pool: Pool, schema: string): Promise<VerifyRun> {
     rssPeak,
     heapPeak,
     cpuShare: (cpu.user + cpu.system) / 1000 / wall,
+    machine: machineBusy(ticks),
   };
   log(
-    `  verify: ${fmt(report.records)} records in ${report.chains} chains, ${report.ok ? 'ok' : `BROKEN ${JSON.stringify(report.breaks)}`}, ${(wall / 1000).toFixed(1)} s → ${fmt(run.perMinute)} records/min; RSS ${mib(rssBefore)} → peak ${mib(rssPeak)}; CPU ${pct(run.cpuShare)} of the wall time`,
+    `  verify: ${fmt(report.records)} records in ${report.chains} chains, ${report.ok ? 'ok' : `BROKEN ${JSON.stringify(report.breaks)}`}, ${(wall / 1000).toFixed(1)} s → ${fmt(run.perMinute)} records/min; RSS ${mib(rssBefore)} → peak ${mib(rssPeak)}; CPU ${pct(run.cpuShare)} of the wall time, machine ${pct(run.machine)} busy`,
   );
   return run;
 }
@@ -679,7 +721,13 @@ async function main(): Promise<void> {
     }
 
     log(`audit writes: ${fmt(args.records)} records per run, ${args.writeRounds} rounds`);
-    const configs = flushes.flatMap((flushMs) => levels.map((inFlight) => ({ flushMs, inFlight })));
+    const configs = [
+      ...flushes.flatMap((flushMs) => levels.map((inFlight) => ({ flushMs, inFlight, writers: 1 }))),
+      // As by several hub processes: each writer its own chain, 1,000 appends in flight each.
+      ...(args.writers > 1
+        ? [{ flushMs: defaultFlush, inFlight: 1000 * args.writers, writers: args.writers }]
+        : []),
+    ];
     const runs = new Map(configs.map((c) => [c, [] as WriteRow[]]));
     const pool = db.pool;
     await profiled(args.cpuProf, 'writes', async () => {
@@ -689,7 +737,9 @@ async function main(): Promise<void> {
         for (const c of round % 2 === 0 ? configs : [...configs].reverse())
           runs
             .get(c)!
-            .push(await writeRun(pool, schema, recordsFor(args, c.inFlight), c.inFlight, c.flushMs));
+            .push(
+              await writeRun(pool, schema, recordsFor(args, c.inFlight), c.inFlight, c.flushMs, c.writers),
+            );
       }
     });
     const writes = configs.map((c) => summarise(runs.get(c)!));
@@ -737,7 +787,9 @@ async function main(): Promise<void> {
     ];
     const worstGateway = gateway?.rows.reduce((a, b) => (b.ratio < a.ratio ? b : a)) ?? null;
     // The target is about throughput under load: the 1-in-flight runs measure latency.
-    const underLoad = writes.filter((w) => w.inFlight > 1);
+    // One writer is one hub process; several writers stand for several processes.
+    const underLoad = writes.filter((w) => w.inFlight > 1 && w.writers === 1);
+    const parallel = writes.find((w) => w.writers > 1);
     const atDefault = underLoad.filter((w) => w.flushMs === defaultFlush);
     const judged = atDefault.length > 0 ? atDefault : underLoad.length > 0 ? underLoad : writes;
     const bestWrite = judged.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
@@ -756,7 +808,7 @@ async function main(): Promise<void> {
             `| gateway throughput with audit on ≥ ${TARGET_RATIO} × audit off | lowest on/off ${worstGateway.ratio.toFixed(3)} (${worstGateway.c.role}, ${worstGateway.concurrency} in flight) | ${met(worstGateway.ratio >= TARGET_RATIO)} |`,
           ]
         : []),
-      `| audit writes ≥ ${fmt(TARGET_WRITES)} records/s | flush ${flushLabel(bestWrite.flushMs)}: ${judged.map((w) => `${fmt(w.perSecond)} records/s with ${fmt(w.inFlight)} in flight`).join(', ')} (medians of ${args.writeRounds} runs) | ${met(bestWrite.perSecond >= TARGET_WRITES)} |`,
+      `| audit writes ≥ ${fmt(TARGET_WRITES)} records/s | flush ${flushLabel(bestWrite.flushMs)}: ${judged.map((w) => `${fmt(w.perSecond)} records/s with ${fmt(w.inFlight)} in flight`).join(', ')} (medians of ${args.writeRounds} runs)${parallel ? `; ${parallel.writers} writers in parallel (as ${parallel.writers} hub processes): ${fmt(parallel.perSecond)} records/s` : ''} | ${met(bestWrite.perSecond >= TARGET_WRITES)} by one writer (one hub process)${parallel ? `; ${parallel.perSecond >= TARGET_WRITES ? 'met' : 'not met'} by ${parallel.writers}` : ''} |`,
       `| verify ≥ ${fmt(TARGET_VERIFY)} records/min | ${fmt(verifyMedian)} records/min over ${fmt(stored)} records | ${met(verifyMedian >= TARGET_VERIFY)} |`,
       '',
     ];
@@ -810,13 +862,15 @@ async function main(): Promise<void> {
       '(the log grows run by run). records/s = records ÷ wall time until the last promise resolved, median of the rounds',
       "(each round's in brackets); the other columns are of the median run. Batches and INSERT times are read off the",
       "writer's INSERTs (one per batch); CPU is this process's per record (chaining, SHA-256, JSON, the pg client);",
-      'latency is append → commit.',
+      `machine = share of all ${cpus().length} cores busy (this process, PostgreSQL, anything else; /proc/stat); latency is append → commit.`,
+      'With several writers (each its own chain, as several hub processes; one process here), callers are spread over',
+      'them round-robin, 1,000 in flight each, and "time in INSERT" is per writer.',
       '',
-      '| flush delay | in flight | records per run | records/s (rounds) | batches | batch size median / p90 / max | INSERT ms (median) | time in INSERT | CPU µs/record | latency median / p99 ms |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| flush delay | writers | in flight | records per run | records/s (rounds) | batches | batch size median / p90 / max | INSERT ms (median) | time in INSERT | CPU µs/record | machine busy | latency median / p99 ms |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...writes.map(
         (w) =>
-          `| ${flushLabel(w.flushMs)} | ${fmt(w.inFlight)} | ${fmt(w.records)} | **${fmt(w.perSecond)}** (${w.runs.map(fmt).join(', ')}) | ${fmt(w.batches)} | ${fmt(w.batch.median)} / ${fmt(w.batch.p90)} / ${fmt(w.batch.max)} | ${w.insertMs.toFixed(1)} | ${pct(w.inInsert)} | ${w.cpuUs.toFixed(0)} | ${w.latency.median.toFixed(1)} / ${w.latency.p99.toFixed(1)} |`,
+          `| ${flushLabel(w.flushMs)} | ${w.writers} | ${fmt(w.inFlight)} | ${fmt(w.records)} | **${fmt(w.perSecond)}** (${w.runs.map(fmt).join(', ')}) | ${fmt(w.batches)} | ${fmt(w.batch.median)} / ${fmt(w.batch.p90)} / ${fmt(w.batch.max)} | ${w.insertMs.toFixed(1)} | ${pct(w.inInsert)} | ${w.cpuUs.toFixed(0)} | ${pct(w.machine)} | ${w.latency.median.toFixed(1)} / ${w.latency.p99.toFixed(1)} |`,
       ),
       '',
       '### Verify',
@@ -828,11 +882,11 @@ async function main(): Promise<void> {
       `then \`VACUUM ANALYZE\` of the log, and \`verifyAudit\` (whole log, default batch of 5,000 rows per query) ${args.verifyRuns} times.`,
       'RSS is of this process after a full GC (the hub was closed before; the Mongo server runs in a child).',
       '',
-      '| run | records | chains | ok | seconds | records/min | RSS before → peak | heap peak | process CPU / wall |',
-      '|---:|---:|---:|---|---:|---:|---:|---:|---:|',
+      '| run | records | chains | ok | seconds | records/min | RSS before → peak | heap peak | process CPU / wall | machine busy |',
+      '|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
       ...verifies.map(
         (v, i) =>
-          `| ${i + 1} | ${fmt(v.report.records)} | ${v.report.chains} | ${v.report.ok ? 'yes' : 'no'} | ${(v.report.durationMs / 1000).toFixed(1)} | **${fmt(v.perMinute)}** | ${mib(v.rssBefore)} → ${mib(v.rssPeak)} | ${mib(v.heapPeak)} | ${pct(v.cpuShare)} |`,
+          `| ${i + 1} | ${fmt(v.report.records)} | ${v.report.chains} | ${v.report.ok ? 'yes' : 'no'} | ${(v.report.durationMs / 1000).toFixed(1)} | **${fmt(v.perMinute)}** | ${mib(v.rssBefore)} → ${mib(v.rssPeak)} | ${mib(v.heapPeak)} | ${pct(v.cpuShare)} | ${pct(v.machine)} |`,
       ),
       '',
       ...machine,
