@@ -40,20 +40,20 @@ import { normaliseQuery } from '../src/audit/redact';
 import { verifyAudit, type VerifyReport } from '../src/audit/verify';
 import { maskIdNumber } from '../src/auth/masking';
 import { mintDemoTokens, type DemoToken } from '../src/auth/demoTokens';
-import type { ZhiwangConfig } from '../src/config/configSchema';
-import { loadConfig, type LoadedConfig } from '../src/config/loadConfig';
+import type { LoadedConfig } from '../src/config/loadConfig';
 import { createContext, type RequestContext } from '../src/graphql/context';
 import { buildSchema } from '../src/graphql/schema';
 import { createApolloServer } from '../src/graphql/server';
 import { HubStore } from '../src/store/HubStore';
 import { migrateHubStore } from '../src/store/migrate';
 import { parseBenchArgs } from './lib/args';
+import { benchConfig } from './lib/hubConfig';
+import { median, quantile } from './lib/stats';
 import { createBenchDatabases, type BenchDatabases } from './lib/database';
 import { startMongoChild } from './lib/mongoChild';
 import { BENCHMARKS_MD, writeSection } from './lib/report';
 
 const DEMO_SEED = 42;
-const BENCH_DEMO_SECRET = 'zhiwang-bench-demo-signing-secret-0123456789';
 const TARGET_RATIO = 0.9;
 const TARGET_WRITES = 10_000;
 const TARGET_VERIFY = 1_000_000;
@@ -193,28 +193,6 @@ const machineBusy = (t0: { busy: number; total: number }): number => {
   const t = machineTicks();
   return (t.busy - t0.busy) / (t.total - t0.total);
 };
-
-/** The q-quantile, interpolated between the nearest ranks. */
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const i = (s.length - 1) * q;
-  const lo = Math.floor(i);
-  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (i - lo);
-}
-const median = (xs: readonly number[]): number => quantile(xs, 0.5);
-
-/** The shipped config with every database pointed at the bench's own, and demo signing on. */
-function benchConfig(db: BenchDatabases, mongoUrl: string): LoadedConfig {
-  const loaded = loadConfig(undefined, {});
-  const c: ZhiwangConfig = structuredClone(loaded.config);
-  c.embedded.enabled = false;
-  c.store.url = db.url;
-  for (const d of ['police', 'housing', 'civil'] as const) c.departments[d].url = db.url;
-  c.departments.market.url = mongoUrl;
-  c.departments.market.database = db.name;
-  c.auth.demoSigning = { enabled: true, secret: BENCH_DEMO_SECRET };
-  return { ...loaded, config: c };
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. Gateway throughput, audit off and on
