@@ -10,10 +10,10 @@
  * hub recovers when the store returns.
  */
 import { hostname } from 'node:os';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { GraphQLError } from 'graphql';
-import { canonicalText, genesisHash, type AuditEntry, type AuditRecord } from './record';
+import { chainWithText, genesisHash, type AuditEntry, type AuditRecord } from './record';
 
 export class AuditUnavailableError extends GraphQLError {
   constructor(cause: string) {
@@ -28,9 +28,15 @@ export interface AuditWriterOptions {
   readonly writer?: string;
   /** How long the first entry waits before its batch starts, default 0 (the next tick). */
   readonly flushMs?: number;
-  /** Largest batch, default 2,000 entries. */
+  /**
+   * Largest batch, default 500 entries: small enough that a burst of a thousand requests forms
+   * several batches, so one is chained while the one before it is in its INSERT.
+   */
   readonly maxBatch?: number;
 }
+
+/** Records chained between two turns of the event loop. */
+const YIELD_EVERY = 200;
 
 interface Prepared {
   readonly records: AuditRecord[];
@@ -112,7 +118,7 @@ export class AuditWriter {
   ) {
     this.writer = options.writer ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.flushMs = options.flushMs ?? 0;
-    this.maxBatch = options.maxBatch ?? 2000;
+    this.maxBatch = options.maxBatch ?? 500;
     this.head = null;
   }
 
@@ -207,14 +213,14 @@ export class AuditWriter {
     const records: AuditRecord[] = [];
     const rows: string[] = [];
     for (const e of entries) {
-      const unhashed = { ...e, writer: this.writer, seq: head.seq + 1, prevHash: head.hash };
       // The canonical text is hashed and, with the hash added, is also the row sent to the store:
       // each record is serialised once.
-      const text = canonicalText(unhashed);
-      const hash = createHash('sha256').update(text).digest('hex');
-      records.push({ ...unhashed, hash });
-      rows.push(`${text.slice(0, -1)},"hash":"${hash}"}`);
-      head = { seq: unhashed.seq, hash };
+      const { record, text } = chainWithText(e, this.writer, head.seq + 1, head.hash);
+      records.push(record);
+      rows.push(`${text.slice(0, -1)},"hash":"${record.hash}"}`);
+      head = record;
+      // Let the previous batch's INSERT go out and its result come in while this one is chained.
+      if (records.length % YIELD_EVERY === 0) await new Promise(setImmediate);
     }
     this.head = head;
     return { records, json: `[${rows.join(',')}]` };

@@ -10,7 +10,7 @@
  */
 import type { Pool } from 'pg';
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalJson } from './canonical';
 import { genesisHash, recordHash, type AuditRecord } from './record';
 
 export interface ChainBreak {
@@ -109,7 +109,7 @@ export interface Checkpoint {
 
 export const checkpointHash = (c: Omit<Checkpoint, 'hash'>): string =>
   createHash('sha256')
-    .update(canonicalize({ id: c.id, at: c.at, heads: c.heads, records: c.records, prevHash: c.prevHash })!)
+    .update(canonicalJson({ id: c.id, at: c.at, heads: c.heads, records: c.records, prevHash: c.prevHash }))
     .digest('hex');
 
 export async function readCheckpoints(pool: Pool, schema: string): Promise<Checkpoint[]> {
