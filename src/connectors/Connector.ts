@@ -15,6 +15,11 @@ export interface Watermark {
   readonly sourceId: string;
 }
 
+export interface ScanPage {
+  readonly records: SourceRecord[];
+  readonly watermark: Watermark;
+}
+
 export interface Criterion {
   /** A mapped (canonical) field name of the record type. */
   readonly field: string;
@@ -52,8 +57,15 @@ export interface Connector {
     orderBy: string,
     limit: number,
   ): Promise<SourceRecord[]>;
-  /** Records changed after the watermark, oldest first, in batches. */
-  scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<SourceRecord[]>;
+  /**
+   * Records changed after the watermark, oldest first, in pages; each page carries the exact position
+   * after its last record (the source's own precision, e.g. PostgreSQL's microseconds), to resume from.
+   */
+  scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<ScanPage>;
+  /** How many records changed after the watermark (all of them for null). */
+  count(recordType: string, after: Watermark | null): Promise<number>;
+  /** Every source key of the type, in batches: what a sync compares to find deleted records. */
+  keys(recordType: string, batchSize: number): AsyncIterable<string[]>;
   /**
    * Every record of the type, in no particular order, in batches of about `batchSize`: what a full
    * crosswalk build reads, streamed without the per-page sort a watermark scan needs.
@@ -79,15 +91,14 @@ export function sourceColumn(mapping: DepartmentMapping, recordType: string, fie
 export async function* keysetPages(
   after: Watermark | null,
   batchSize: number,
-  fetchAfter: (cursor: Watermark | null) => Promise<SourceRecord[]>,
-): AsyncIterable<SourceRecord[]> {
+  fetchAfter: (cursor: Watermark | null) => Promise<ScanPage | null>,
+): AsyncIterable<ScanPage> {
   let cursor = after;
   for (;;) {
-    const batch = await fetchAfter(cursor);
-    if (batch.length === 0) return;
-    yield batch;
-    const last = batch[batch.length - 1]!;
-    cursor = { updatedAt: last.updatedAt ?? '1970-01-01T00:00:00Z', sourceId: last.sourceId };
-    if (batch.length < batchSize) return;
+    const page = await fetchAfter(cursor);
+    if (page === null || page.records.length === 0) return;
+    yield page;
+    cursor = page.watermark;
+    if (page.records.length < batchSize) return;
   }
 }

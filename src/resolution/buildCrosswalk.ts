@@ -4,7 +4,7 @@ import type { Connectors } from '../connectors/createConnectors';
 import type { SourceRecord } from '../connectors/SourceRecord';
 import type { HubStore } from '../store/HubStore';
 import type { Link, PendingRegistrationNumber, UnresolvedReference } from './extractLinks';
-import { extractLinks } from './extractLinks';
+import { AWAITING_PAIR, extractLinks } from './extractLinks';
 import { AddressBaseBuilder, type AddressBase } from './matcher/addressBase';
 import type { HouseResolver } from './matcher/houseResolver';
 import { claimedCodeResolver, createHouseResolver } from './matcher/houseResolver';
@@ -187,7 +187,7 @@ export async function buildCrosswalk(
               unresolved.push({
                 ...p.link,
                 rawValue: p.registrationNumber,
-                reason: 'only a legacy registration number, and no record pairs it with a USCC',
+                reason: AWAITING_PAIR,
                 decision: 'UNMATCHED',
               });
             }

@@ -43,6 +43,9 @@ export interface UnresolvedReference {
   readonly linkedKey?: string | null;
 }
 
+/** The review reason of a reference known only by a legacy registration number no record pairs with a USCC. */
+export const AWAITING_PAIR = 'only a legacy registration number, and no record pairs it with a USCC';
+
 /** A reference known only by a legacy registration number, resolved once every USCC↔REGNO pair is seen. */
 export interface PendingRegistrationNumber {
   /** The link to make, its entityKey left empty until the pair is found. */

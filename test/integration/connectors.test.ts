@@ -30,7 +30,8 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))(
       await pool.query(
         `INSERT INTO "${s}".rk_ldrk (djbh, gmsfhm, xm, xbdm, csrq, jzdz, fwbm, jzsy, djrq, zxrq, gxsj) VALUES
         ('LD1', '440305199001010018', '陈静', '2', '19900101', '南山区桃园路1号', '4403050010020300012000502', '务工', '2024-01-01', NULL, '2026-01-03T00:00:00Z'),
-        ('LD2', '440305199001010018', '陈静', '2', '19900101', '南山区桃园路9号', NULL, '务工', '2020-01-01', '2023-12-31', '2026-01-01T00:00:00Z')`,
+        ('LD2', '440305199001010018', '陈静', '2', '19900101', '南山区桃园路9号', NULL, '务工', '2020-01-01', '2023-12-31', '2026-01-01T00:00:00Z'),
+        ('LD3', '440305198806060014', '周敏', '1', '19880606', '南山区桃园路3号', NULL, '务工', '2025-01-01', NULL, '2026-01-03T00:00:00.000001Z')`,
       );
       await pool.end();
       connector = new PgConnector({
@@ -81,18 +82,39 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))(
 
     it('scans changes after a watermark, oldest first, resuming exactly after it', async () => {
       const all: string[] = [];
-      for await (const batch of connector.scan('registered_person', null, 2))
-        all.push(...batch.map((r) => r.sourceId));
+      for await (const page of connector.scan('registered_person', null, 2))
+        all.push(...page.records.map((r) => r.sourceId));
       expect(all).toEqual(['440305198501011231', '44030519900202002x', '440305750303123']);
       const rest: string[] = [];
-      for await (const batch of connector.scan(
+      for await (const page of connector.scan(
         'registered_person',
         { updatedAt: '2026-01-02T00:00:00.000Z', sourceId: '44030519900202002x' },
         10,
       )) {
-        rest.push(...batch.map((r) => r.sourceId));
+        rest.push(...page.records.map((r) => r.sourceId));
       }
       expect(rest).toEqual(['440305750303123']);
+    });
+
+    it('resumes a scan after microseconds a JavaScript Date would lose', async () => {
+      // LD3 changed 1 µs after LD1: a cursor cut to milliseconds would put LD3 after itself, and a
+      // scan in pages of one would read it forever.
+      const pages: Array<{ ids: string[]; watermark: string }> = [];
+      for await (const page of connector.scan('residence_registration', null, 1)) {
+        pages.push({ ids: page.records.map((r) => r.sourceId), watermark: page.watermark.updatedAt });
+        if (pages.length > 5) break;
+      }
+      expect(pages.map((p) => p.ids)).toEqual([['LD2'], ['LD1'], ['LD3']]);
+      expect(pages[2]!.watermark).toMatch(/00:00:00\.000001/);
+      const after = { updatedAt: pages[1]!.watermark, sourceId: 'LD1' };
+      expect(await connector.count('residence_registration', after)).toBe(1);
+      expect(await connector.count('residence_registration', null)).toBe(3);
+    });
+
+    it('lists every source key in key order, in batches', async () => {
+      const batches: string[][] = [];
+      for await (const batch of connector.keys('residence_registration', 2)) batches.push(batch);
+      expect(batches).toEqual([['LD1', 'LD2'], ['LD3']]);
     });
 
     it('reads every record once by ranges of blocks, and can be stopped early', async () => {
@@ -236,8 +258,8 @@ describe('MongoConnector', () => {
   it('scans every document once, in watermark order', async () => {
     const seen: string[] = [];
     let last = '';
-    for await (const batch of connector.scan('market_entity', null, 300)) {
-      for (const r of batch) {
+    for await (const page of connector.scan('market_entity', null, 300)) {
+      for (const r of page.records) {
         expect(`${r.updatedAt}|${r.sourceId}` > last).toBe(true);
         last = `${r.updatedAt}|${r.sourceId}`;
         seen.push(r.sourceId);
@@ -245,6 +267,17 @@ describe('MongoConnector', () => {
     }
     expect(seen).toHaveLength(2000);
     expect(new Set(seen).size).toBe(2000);
+  });
+
+  it('counts the documents changed after a watermark and lists every key', async () => {
+    const pages = [];
+    for await (const page of connector.scan('market_entity', null, 1500)) pages.push(page);
+    expect(await connector.count('market_entity', null)).toBe(2000);
+    expect(await connector.count('market_entity', pages[0]!.watermark)).toBe(500);
+    const keys: string[] = [];
+    for await (const batch of connector.keys('market_entity', 700)) keys.push(...batch);
+    expect(keys).toHaveLength(2000);
+    expect(new Set(keys)).toEqual(new Set(pages.flatMap((p) => p.records.map((r) => r.sourceId))));
   });
 
   it('reads every document once through one cursor', async () => {

@@ -1,7 +1,7 @@
 import { MongoClient, type Collection, type Document, type Filter } from 'mongodb';
 import type { DepartmentMapping } from '../../config/mappingSchema';
 import { DepartmentError } from '../../errors';
-import type { Connector, Criterion, HealthStatus, RecordRef, Watermark } from '../Connector';
+import type { Connector, Criterion, HealthStatus, RecordRef, ScanPage, Watermark } from '../Connector';
 import { keysetPages, refKey, sourceColumn } from '../Connector';
 import { mapRecord } from '../mapRecord';
 import type { SourceRecord } from '../SourceRecord';
@@ -126,19 +126,66 @@ export class MongoConnector implements Connector {
     return this.find(recordType, filter, { [sourceColumn(this.mapping, recordType, orderBy)]: 1 }, limit);
   }
 
-  scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<SourceRecord[]> {
+  scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<ScanPage> {
     const rec = this.mapping.records[recordType]!;
-    return keysetPages(after, batchSize, (cursor) => {
-      const filter: Filter<Document> = cursor
-        ? {
-            $or: [
-              { [rec.updatedAt]: { $gt: new Date(cursor.updatedAt) } },
-              { [rec.updatedAt]: new Date(cursor.updatedAt), [rec.key]: { $gt: cursor.sourceId } },
-            ],
-          }
-        : {};
-      return this.find(recordType, filter, { [rec.updatedAt]: 1, [rec.key]: 1 }, batchSize);
+    return keysetPages(after, batchSize, async (cursor) => {
+      const records = await this.find(
+        recordType,
+        this.afterCursor(recordType, cursor),
+        {
+          [rec.updatedAt]: 1,
+          [rec.key]: 1,
+        },
+        batchSize,
+      );
+      const last = records[records.length - 1];
+      if (last === undefined) return null;
+      return {
+        records,
+        watermark: { updatedAt: last.updatedAt ?? new Date(0).toISOString(), sourceId: last.sourceId },
+      };
     });
+  }
+
+  private afterCursor(recordType: string, cursor: Watermark | null): Filter<Document> {
+    const rec = this.mapping.records[recordType]!;
+    return cursor
+      ? {
+          $or: [
+            { [rec.updatedAt]: { $gt: new Date(cursor.updatedAt) } },
+            { [rec.updatedAt]: new Date(cursor.updatedAt), [rec.key]: { $gt: cursor.sourceId } },
+          ],
+        }
+      : {};
+  }
+
+  async count(recordType: string, after: Watermark | null): Promise<number> {
+    return this.run(() =>
+      this.collection(recordType).countDocuments(this.afterCursor(recordType, after), {
+        maxTimeMS: this.options.timeoutMs,
+      }),
+    );
+  }
+
+  async *keys(recordType: string, batchSize: number): AsyncIterable<string[]> {
+    const key = this.mapping.records[recordType]!.key;
+    const cursor = this.collection(recordType).find({}, { projection: { [key]: 1 }, batchSize });
+    try {
+      let batch: string[] = [];
+      for await (const doc of cursor) {
+        batch.push(String(doc[key]));
+        if (batch.length >= batchSize) {
+          this.trips++;
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } catch (err) {
+      throw new DepartmentError(this.department, (err as Error).message, { cause: err });
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
   }
 
   async *readAll(recordType: string, batchSize: number): AsyncIterable<SourceRecord[]> {

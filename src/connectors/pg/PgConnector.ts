@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import type { DepartmentMapping } from '../../config/mappingSchema';
 import type { PgDepartment } from '../../config/types';
 import { DepartmentError } from '../../errors';
-import type { Connector, Criterion, HealthStatus, RecordRef, Watermark } from '../Connector';
+import type { Connector, Criterion, HealthStatus, RecordRef, ScanPage, Watermark } from '../Connector';
 import { keysetPages, refKey, sourceColumn } from '../Connector';
 import { mapRecord } from '../mapRecord';
 import type { SourceRecord } from '../SourceRecord';
@@ -214,20 +214,61 @@ export class PgConnector implements Connector {
     return rows.map((r) => mapRecord(this.mapping, recordType, r.row));
   }
 
-  scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<SourceRecord[]> {
+  scan(recordType: string, after: Watermark | null, batchSize: number): AsyncIterable<ScanPage> {
     const rec = this.mapping.records[recordType]!;
     const [u, k] = [quote(rec.updatedAt), quote(rec.key)];
     return keysetPages(after, batchSize, async (cursor) => {
       await this.ready();
-      const keyType = this.columnTypes.get(rec.source)?.get(rec.key) ?? 'text';
-      const rows = await this.query<{ row: Record<string, unknown> }>(
-        `SELECT to_jsonb(t) AS row FROM ${this.table(recordType)} t ` +
-          (cursor ? `WHERE (t.${u}, t.${k}) > ($2::timestamptz, $3::text::${keyType}) ` : '') +
+      const rows = await this.query<{ row: Record<string, unknown>; wm: string; id: string }>(
+        // The watermark travels as text: a JavaScript Date would cut microseconds off, and the next
+        // page would then start before rows it has already read.
+        `SELECT to_jsonb(t) AS row, t.${u}::text AS wm, t.${k}::text AS id FROM ${this.table(recordType)} t ` +
+          (cursor ? `WHERE ${this.afterCursor(recordType)} ` : '') +
           `ORDER BY t.${u}, t.${k} LIMIT $1`,
         cursor ? [batchSize, cursor.updatedAt, cursor.sourceId] : [batchSize],
       );
-      return rows.map((r) => mapRecord(this.mapping, recordType, r.row));
+      const last = rows[rows.length - 1];
+      if (last === undefined) return null;
+      return {
+        records: rows.map((r) => mapRecord(this.mapping, recordType, r.row)),
+        watermark: { updatedAt: last.wm, sourceId: last.id },
+      };
     });
+  }
+
+  /** `(watermark, key) > ($n, $n+1)` for the record type, the key compared in its own column type. */
+  private afterCursor(recordType: string, n = 2): string {
+    const rec = this.mapping.records[recordType]!;
+    const keyType = this.columnTypes.get(rec.source)?.get(rec.key) ?? 'text';
+    return `(t.${quote(rec.updatedAt)}, t.${quote(rec.key)}) > ($${n}::timestamptz, $${n + 1}::text::${keyType})`;
+  }
+
+  async count(recordType: string, after: Watermark | null): Promise<number> {
+    await this.ready();
+    const [row] = await this.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.table(recordType)} t` +
+        (after ? ` WHERE ${this.afterCursor(recordType, 1)}` : ''),
+      after ? [after.updatedAt, after.sourceId] : [],
+    );
+    return Number(row!.n);
+  }
+
+  async *keys(recordType: string, batchSize: number): AsyncIterable<string[]> {
+    await this.ready();
+    const k = quote(this.mapping.records[recordType]!.key);
+    let last: string | null = null;
+    for (;;) {
+      const rows: Array<{ id: string }> = await this.query(
+        `SELECT t.${k}::text AS id FROM ${this.table(recordType)} t` +
+          (last === null ? '' : ` WHERE t.${k} > $2`) +
+          ` ORDER BY t.${k} LIMIT $1`,
+        last === null ? [batchSize] : [batchSize, last],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((r) => r.id);
+      if (rows.length < batchSize) return;
+      last = rows[rows.length - 1]!.id;
+    }
   }
 
   /**
