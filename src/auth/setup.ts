@@ -9,7 +9,7 @@ import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import jwt from 'jsonwebtoken';
-import { parse as parseYaml } from 'yaml';
+import { fromConfig, readText, readYaml } from '../config/configFile';
 import type { LoadedConfig } from '../config/loadConfig';
 import { PG_DEPARTMENTS } from '../config/types';
 import { ConfigError } from '../errors';
@@ -24,26 +24,8 @@ export interface AuthSetup {
   readonly demo: DemoSigner | null;
 }
 
-const fromConfig = (loaded: LoadedConfig, file: string): string => resolve(dirname(loaded.path), file);
-
-function readText(path: string, key: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(key, `cannot read ${path}: ${(err as Error).message}`);
-  }
-}
-
 export function loadPolicy(loaded: LoadedConfig, schema: GraphQLSchema): CompiledPolicy {
-  const path = fromConfig(loaded, loaded.config.auth.policy);
-  let raw: unknown;
-  try {
-    raw = parseYaml(readText(path, 'auth.policy'));
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError('auth.policy', `${path} is not valid YAML: ${(err as Error).message}`);
-  }
-  return compilePolicy(raw, schema);
+  return compilePolicy(readYaml(loaded, loaded.config.auth.policy, 'auth.policy'), schema);
 }
 
 /** Demo signing is on where config says true, or says auto and every database is embedded. */

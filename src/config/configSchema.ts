@@ -129,6 +129,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The scheduled jobs and the reconciliation rules' settings, relative to the config file. */
+    jobs: z.string().default('jobs.yaml'),
     auth: z
       .object({
         /** Expected `iss` of every token. */

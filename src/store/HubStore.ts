@@ -312,6 +312,16 @@ export class HubStore {
     links: readonly Link[],
     unresolved: readonly UnresolvedReference[],
   ): Promise<void> {
+    await this.transaction((client) => this.replaceLinksWith(client, records, links, unresolved));
+  }
+
+  /** replaceLinks inside the caller's transaction, e.g. with the facts and watermark of a sync batch. */
+  async replaceLinksWith(
+    client: PoolClient,
+    records: ReadonlyArray<{ department: string; recordType: string; sourceId: string }>,
+    links: readonly Link[],
+    unresolved: readonly UnresolvedReference[],
+  ): Promise<void> {
     const uniq = new Map<string, Link>();
     for (const l of links)
       uniq.set([l.department, l.recordType, l.sourceId, l.role, l.entityType, l.entityKey].join('\u0000'), l);
@@ -325,7 +335,7 @@ export class HubStore {
     const ofRecords = (alias: string): string =>
       `${alias}.department = k.d AND ${alias}.record_type = k.rt AND ${alias}.source_id = k.sid`;
     const keys = 'unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)';
-    await this.transaction(async (client) => {
+    {
       await client.query(
         `DELETE FROM ${this.t('crosswalk')} c USING ${keys} WHERE ${ofRecords('c')} AND c.method <> 'MANUAL'`,
         recParams,
@@ -394,7 +404,7 @@ export class HubStore {
           recParams,
         );
       }
-    });
+    }
   }
 
   /**
@@ -487,7 +497,7 @@ export class HubStore {
     );
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     this.trips++;
     try {

@@ -1,0 +1,229 @@
+/**
+ * The sync stage's writes to the hub store: mirrored facts and person claims, USCC ↔ registration
+ * number pairs, and watermarks. A batch of records is written in one transaction with the crosswalk
+ * links resolved from it and the watermark that covers it, so a run killed at any point resumes
+ * exactly after the last batch it committed: nothing read twice is duplicated, nothing is skipped.
+ */
+import type { PoolClient } from 'pg';
+import type { Watermark } from '../connectors/Connector';
+import { AWAITING_PAIR, type Link, type UnresolvedReference } from '../resolution/extractLinks';
+import { EXACT_KEY_MATCHER_VERSION } from '../resolution/linkMethods';
+import type { HubStore } from '../store/HubStore';
+import type { PersonClaim, SourceFact } from './facts';
+
+export interface RecordKey {
+  readonly department: string;
+  readonly recordType: string;
+  readonly sourceId: string;
+}
+
+export interface SyncBatch {
+  /** The records read, whose facts, claims, links and review entries are replaced. */
+  readonly records: readonly RecordKey[];
+  readonly facts: readonly SourceFact[];
+  readonly claims: readonly PersonClaim[];
+  readonly links: readonly Link[];
+  readonly unresolved: readonly UnresolvedReference[];
+  readonly pairs: ReadonlyArray<readonly [uscc: string, registrationNumber: string]>;
+}
+
+const wmKey = (department: string, recordType: string): string => `${department}\u0000${recordType}`;
+
+export class FactStore {
+  constructor(private readonly hub: HubStore) {}
+
+  private t(table: string): string {
+    return `"${this.hub.schema}".${table}`;
+  }
+
+  async watermarks(): Promise<Map<string, Watermark>> {
+    const r = await this.hub.pool.query<{
+      department: string;
+      record_type: string;
+      at: string;
+      source_id: string;
+    }>(`SELECT department, record_type, updated_at::text AS at, source_id FROM ${this.t('sync_watermark')}`);
+    return new Map(
+      r.rows.map((w) => [wmKey(w.department, w.record_type), { updatedAt: w.at, sourceId: w.source_id }]),
+    );
+  }
+
+  watermarkOf(all: ReadonlyMap<string, Watermark>, department: string, recordType: string): Watermark | null {
+    return all.get(wmKey(department, recordType)) ?? null;
+  }
+
+  /** Forgets the departments' watermarks: their next sync reads every record again. */
+  async resetWatermarks(departments: readonly string[]): Promise<void> {
+    await this.hub.pool.query(`DELETE FROM ${this.t('sync_watermark')} WHERE department = ANY($1)`, [
+      departments,
+    ]);
+  }
+
+  async pairs(): Promise<Map<string, string>> {
+    const r = await this.hub.pool.query<{ registration_number: string; uscc: string }>(
+      `SELECT registration_number, uscc FROM ${this.t('registration_pair')}`,
+    );
+    return new Map(r.rows.map((p) => [p.registration_number, p.uscc]));
+  }
+
+  /** Writes a batch and, when given, the watermark after it, in one transaction. */
+  async write(
+    batch: SyncBatch,
+    watermark: (RecordKey & Watermark & { runId: number }) | null,
+  ): Promise<void> {
+    await this.hub.transaction(async (client) => {
+      await this.hub.replaceLinksWith(client, batch.records, batch.links, batch.unresolved);
+      await this.replaceFacts(client, batch);
+      if (batch.pairs.length > 0) {
+        await client.query(
+          `INSERT INTO ${this.t('registration_pair')} (registration_number, uscc)
+           SELECT DISTINCT ON (r) r, u FROM unnest($1::text[], $2::text[]) AS p(r, u)
+           ON CONFLICT (registration_number) DO UPDATE SET uscc = EXCLUDED.uscc`,
+          [batch.pairs.map((p) => p[1]), batch.pairs.map((p) => p[0])],
+        );
+      }
+      if (watermark) await this.saveWatermark(client, watermark);
+    });
+  }
+
+  private async replaceFacts(client: PoolClient, batch: SyncBatch): Promise<void> {
+    const keys = [
+      batch.records.map((r) => r.department),
+      batch.records.map((r) => r.recordType),
+      batch.records.map((r) => r.sourceId),
+    ];
+    for (const table of ['source_fact', 'person_claim']) {
+      await client.query(
+        `DELETE FROM ${this.t(table)} f USING unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)
+          WHERE f.department = k.d AND f.record_type = k.rt AND f.source_id = k.sid`,
+        keys,
+      );
+    }
+    const f = batch.facts;
+    if (f.length > 0) {
+      await client.query(
+        `INSERT INTO ${this.t('source_fact')} (department, record_type, source_id, kind, subject_type, subject_key,
+           status, category, valid_from, valid_to, event_date, measure, house_claim, address, source_updated_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                              $8::text[], $9::date[], $10::date[], $11::date[], $12::numeric[], $13::text[],
+                              $14::text[], $15::timestamptz[])`,
+        [
+          f.map((x) => x.department),
+          f.map((x) => x.recordType),
+          f.map((x) => x.sourceId),
+          f.map((x) => x.kind),
+          f.map((x) => x.subjectType),
+          f.map((x) => x.subjectKey),
+          f.map((x) => x.status),
+          f.map((x) => x.category),
+          f.map((x) => x.validFrom),
+          f.map((x) => x.validTo),
+          f.map((x) => x.eventDate),
+          f.map((x) => x.measure),
+          f.map((x) => x.houseClaim),
+          f.map((x) => x.address),
+          f.map((x) => x.sourceUpdatedAt),
+        ],
+      );
+    }
+    const c = batch.claims;
+    if (c.length > 0) {
+      await client.query(
+        `INSERT INTO ${this.t('person_claim')} (department, record_type, source_id, role, ordinal, raw_key, person_key,
+           key_problem, name, birth_date)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::text[],
+                              $8::text[], $9::text[], $10::date[])`,
+        [
+          c.map((x) => x.department),
+          c.map((x) => x.recordType),
+          c.map((x) => x.sourceId),
+          c.map((x) => x.role),
+          c.map((x) => x.ordinal),
+          c.map((x) => x.rawKey),
+          c.map((x) => x.personKey),
+          c.map((x) => x.keyProblem),
+          c.map((x) => x.name),
+          c.map((x) => x.birthDate),
+        ],
+      );
+    }
+  }
+
+  private async saveWatermark(
+    client: PoolClient,
+    w: RecordKey & Watermark & { runId: number },
+  ): Promise<void> {
+    await client.query(
+      `INSERT INTO ${this.t('sync_watermark')} (department, record_type, updated_at, source_id, run_id, saved_at)
+       VALUES ($1, $2, $3::timestamptz, $4, $5, now())
+       ON CONFLICT (department, record_type) DO UPDATE
+         SET updated_at = EXCLUDED.updated_at, source_id = EXCLUDED.source_id, run_id = EXCLUDED.run_id,
+             saved_at = EXCLUDED.saved_at`,
+      [w.department, w.recordType, w.updatedAt, w.sourceId, w.runId],
+    );
+  }
+
+  async factCount(department: string, recordType: string): Promise<number> {
+    const r = await this.hub.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.t('source_fact')} WHERE department = $1 AND record_type = $2`,
+      [department, recordType],
+    );
+    return Number(r.rows[0]!.n);
+  }
+
+  /**
+   * The records the hub holds that the department no longer has: every source key is loaded into a
+   * temporary table, and the mirror's keys missing from it are returned.
+   */
+  async vanished(department: string, recordType: string, sourceKeys: AsyncIterable<string[]>): Promise<string[]> {
+    return this.hub.transaction(async (client) => {
+      await client.query(`CREATE TEMP TABLE source_key (id text PRIMARY KEY) ON COMMIT DROP`);
+      for await (const ids of sourceKeys) {
+        await client.query(`INSERT INTO source_key SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [ids]);
+      }
+      const r = await client.query<{ source_id: string }>(
+        `SELECT f.source_id FROM ${this.t('source_fact')} f
+          WHERE f.department = $1 AND f.record_type = $2
+            AND NOT EXISTS (SELECT 1 FROM source_key k WHERE k.id = f.source_id)`,
+        [department, recordType],
+      );
+      return r.rows.map((x) => x.source_id);
+    });
+  }
+
+  /**
+   * Links the references that waited for a USCC ↔ registration number pair and whose pair has now
+   * been read, in one set-based statement per table.
+   */
+  async linkAwaitingPairs(): Promise<number> {
+    return this.hub.transaction(async (client) => {
+      const linked = await client.query(
+        `INSERT INTO ${this.t('crosswalk')} (department, record_type, source_id, role, entity_type, entity_key, method,
+           confidence, matcher_version, valid_from, valid_to, source_updated_at)
+         SELECT u.department, u.record_type, u.source_id, u.role, u.entity_type, p.uscc, 'EXACT_KEY', 1, $2,
+                f.valid_from, f.valid_to, f.source_updated_at
+           FROM ${this.t('unresolved_reference')} u
+           JOIN ${this.t('registration_pair')} p ON p.registration_number = u.raw_value
+           LEFT JOIN ${this.t('source_fact')} f
+             ON f.department = u.department AND f.record_type = u.record_type AND f.source_id = u.source_id
+          WHERE u.reason = $1
+         ON CONFLICT DO NOTHING`,
+        [AWAITING_PAIR, EXACT_KEY_MATCHER_VERSION],
+      );
+      await client.query(
+        `INSERT INTO ${this.t('canonical_entity')} (entity_type, entity_key)
+         SELECT DISTINCT u.entity_type, p.uscc FROM ${this.t('unresolved_reference')} u
+           JOIN ${this.t('registration_pair')} p ON p.registration_number = u.raw_value
+          WHERE u.reason = $1
+         ON CONFLICT DO NOTHING`,
+        [AWAITING_PAIR],
+      );
+      await client.query(
+        `DELETE FROM ${this.t('unresolved_reference')} u USING ${this.t('registration_pair')} p
+          WHERE u.reason = $1 AND p.registration_number = u.raw_value`,
+        [AWAITING_PAIR],
+      );
+      return linked.rowCount ?? 0;
+    });
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * Incremental sync, with identity resolution on the records it reads: for each department and
+ * record type, the records changed since the watermark are read in (watermark, key) order; each page
+ * is resolved (links, review entries, facts, person claims) and written with the watermark after it
+ * in one transaction. Deleted records are found by comparing counts, and only then keys. A department
+ * that fails keeps its last committed watermark and the others go on.
+ */
+import type { RecordMapping } from '../config/mappingSchema';
+import type { Department } from '../config/types';
+import type { Connector, Watermark } from '../connectors/Connector';
+import type { Connectors } from '../connectors/createConnectors';
+import type { SourceRecord } from '../connectors/SourceRecord';
+import { readingOrder } from '../resolution/buildCrosswalk';
+import { AWAITING_PAIR, extractLinks, type Link, type UnresolvedReference } from '../resolution/extractLinks';
+import { AddressBaseBuilder, type AddressBase } from '../resolution/matcher/addressBase';
+import {
+  claimedCodeResolver,
+  createHouseResolver,
+  type HouseResolver,
+} from '../resolution/matcher/houseResolver';
+import { baseRowOf, houseRecordType, loadAddressBase } from '../resolution/matcher/loadAddressBase';
+import type { FactStore, RecordKey, SyncBatch } from './factStore';
+import { factOf, personClaimsOf, type PersonClaim, type SourceFact } from './facts';
+
+export interface RecordTypeSync {
+  read: number;
+  deleted: number;
+  links: number;
+  unresolved: number;
+  from: Watermark | null;
+  to: Watermark | null;
+}
+
+export interface DepartmentSync {
+  read: number;
+  deleted: number;
+  links: number;
+  unresolved: number;
+  ms: number;
+  recordTypes: Record<string, RecordTypeSync>;
+  error?: string;
+}
+
+export interface SyncProgress {
+  readonly department: string;
+  readonly recordType: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface SyncOptions {
+  readonly connectors: Connectors;
+  readonly facts: FactStore;
+  readonly departments: readonly Department[];
+  readonly runId: number;
+  readonly batchSize: number;
+  /** The address base of an earlier run in this process, or null to build or load one. */
+  readonly addressBase: AddressBase | null;
+  readonly onProgress?: (p: SyncProgress) => void;
+}
+
+export interface SyncResult {
+  readonly departments: Partial<Record<Department, DepartmentSync>>;
+  /** The address base the run resolved against, for the next run of the process. */
+  readonly addressBase: AddressBase | null;
+}
+
+/** The address base: given, built from a full read of the house records, or loaded when first needed. */
+class BaseSource {
+  private base: AddressBase | null;
+  private builder: AddressBaseBuilder | null = null;
+  private resolver: HouseResolver | null = null;
+
+  constructor(
+    private readonly housing: Connector,
+    given: AddressBase | null,
+  ) {
+    this.base = given;
+  }
+
+  get current(): AddressBase | null {
+    return this.base;
+  }
+
+  /** The house records are about to be read in full: build the base from them as they pass. */
+  startBuilding(): void {
+    this.builder = new AddressBaseBuilder();
+  }
+
+  feed(batch: readonly SourceRecord[]): void {
+    if (this.builder === null) return;
+    for (const rec of batch) {
+      const row = baseRowOf(rec);
+      if (row !== null) this.builder.add(row);
+    }
+  }
+
+  /** The house records are read: a base built from them takes over; changed houses force a reload. */
+  housesRead(changed: boolean): void {
+    if (this.builder !== null) {
+      this.base = this.builder.build();
+      this.builder = null;
+    } else if (changed) this.base = null;
+    this.resolver = null;
+  }
+
+  /** Housing down: claimed codes are taken as they are and addresses wait in the review queue. */
+  async resolve(): Promise<HouseResolver> {
+    if (this.resolver) return this.resolver;
+    if (this.base === null) {
+      try {
+        this.base = await loadAddressBase(this.housing);
+      } catch {
+        return claimedCodeResolver;
+      }
+    }
+    this.resolver = createHouseResolver(this.base);
+    return this.resolver;
+  }
+}
+
+/** Resolves one page: links, review entries, facts, claims and USCC ↔ number pairs. */
+function resolvePage(
+  page: readonly SourceRecord[],
+  mapping: RecordMapping,
+  resolveHouse: HouseResolver,
+  pairs: Map<string, string>,
+): SyncBatch {
+  const records: RecordKey[] = [];
+  const facts: SourceFact[] = [];
+  const claims: PersonClaim[] = [];
+  const links: Link[] = [];
+  const unresolved: UnresolvedReference[] = [];
+  const newPairs: Array<[string, string]> = [];
+  const extracted = page.map((rec) => extractLinks(rec, mapping, resolveHouse));
+  for (const x of extracted) {
+    for (const [uscc, regNo] of x.registrationNumbers) {
+      pairs.set(regNo, uscc);
+      newPairs.push([uscc, regNo]);
+    }
+  }
+  page.forEach((rec, i) => {
+    const x = extracted[i]!;
+    records.push({ department: rec.department, recordType: rec.recordType, sourceId: rec.sourceId });
+    facts.push(factOf(rec, mapping));
+    claims.push(...personClaimsOf(rec, mapping));
+    links.push(...x.links);
+    unresolved.push(...x.unresolved);
+    for (const p of x.pending) {
+      const uscc = pairs.get(p.registrationNumber);
+      if (uscc) links.push({ ...p.link, entityKey: uscc });
+      // Linked by FactStore.linkAwaitingPairs once a later page or run reads the pair.
+      else
+        unresolved.push({
+          ...p.link,
+          rawValue: p.registrationNumber,
+          reason: AWAITING_PAIR,
+          decision: 'UNMATCHED',
+        });
+    }
+  });
+  return { records, facts, claims, links, unresolved, pairs: newPairs };
+}
+
+async function syncRecordType(
+  o: SyncOptions,
+  connector: Connector,
+  recordType: string,
+  mapping: RecordMapping,
+  from: Watermark | null,
+  base: BaseSource,
+  pairs: Map<string, string>,
+  isHouses: boolean,
+): Promise<RecordTypeSync> {
+  const stats: RecordTypeSync = { read: 0, deleted: 0, links: 0, unresolved: 0, from, to: from };
+  const department = connector.department;
+  const total = await connector.count(recordType, from);
+  o.onProgress?.({ department, recordType, done: 0, total });
+  if (isHouses && from === null) base.startBuilding();
+  // House records refer to no house: they need no address base, and must not wait for one.
+  const resolveHouse = isHouses ? claimedCodeResolver : await base.resolve();
+  // One page is written while the next is read and resolved, so the store's work overlaps ours.
+  let writing: Promise<void> = Promise.resolve();
+  for await (const page of connector.scan(recordType, from, o.batchSize)) {
+    if (isHouses) base.feed(page.records);
+    const batch = resolvePage(page.records, mapping, resolveHouse, pairs);
+    await writing;
+    writing = o.facts.write(batch, { department, recordType, ...page.watermark, runId: o.runId });
+    // Handled here so that a failure surfaces at the next await instead of crashing the process.
+    writing.catch(() => undefined);
+    stats.read += page.records.length;
+    stats.links += batch.links.length;
+    stats.unresolved += batch.unresolved.length;
+    stats.to = page.watermark;
+    o.onProgress?.({ department, recordType, done: stats.read, total: Math.max(total, stats.read) });
+  }
+  await writing;
+  if (isHouses) base.housesRead(stats.read > 0);
+  // The mirror holds every record the source ever had since the last full comparison: more rows
+  // than the source means some were deleted there.
+  const [sourceCount, mirrorCount] = await Promise.all([
+    connector.count(recordType, null),
+    o.facts.factCount(department, recordType),
+  ]);
+  if (mirrorCount !== sourceCount) {
+    const gone = await o.facts.vanished(department, recordType, connector.keys(recordType, 10_000));
+    for (let i = 0; i < gone.length; i += o.batchSize) {
+      const ids = gone.slice(i, i + o.batchSize);
+      await o.facts.write(
+        {
+          records: ids.map((sourceId) => ({ department, recordType, sourceId })),
+          facts: [],
+          claims: [],
+          links: [],
+          unresolved: [],
+          pairs: [],
+        },
+        null,
+      );
+    }
+    stats.deleted = gone.length;
+  }
+  return stats;
+}
+
+export async function syncDepartments(o: SyncOptions): Promise<SyncResult> {
+  const base = new BaseSource(o.connectors.housing, o.addressBase);
+  const houseType = (() => {
+    try {
+      return houseRecordType(o.connectors.housing.mapping);
+    } catch {
+      return null;
+    }
+  })();
+  const watermarks = await o.facts.watermarks();
+  const pairs = await o.facts.pairs();
+  const out: SyncResult['departments'] = {};
+  for (const [connector, recordTypes] of readingOrder(o.connectors)) {
+    if (!o.departments.includes(connector.department)) continue;
+    const t0 = Date.now();
+    const stats: DepartmentSync = { read: 0, deleted: 0, links: 0, unresolved: 0, ms: 0, recordTypes: {} };
+    out[connector.department] = stats;
+    try {
+      for (const [recordType, mapping] of recordTypes) {
+        const isHouses = connector.department === 'housing' && recordType === houseType;
+        const from = o.facts.watermarkOf(watermarks, connector.department, recordType);
+        const r = await syncRecordType(o, connector, recordType, mapping, from, base, pairs, isHouses);
+        stats.recordTypes[recordType] = r;
+        stats.read += r.read;
+        stats.deleted += r.deleted;
+        stats.links += r.links;
+        stats.unresolved += r.unresolved;
+      }
+    } catch (err) {
+      stats.error = (err as Error).message;
+      // A failure while reading the house records leaves no base to trust.
+      if (connector.department === 'housing') base.housesRead(true);
+    }
+    stats.ms = Date.now() - t0;
+  }
+  return { departments: out, addressBase: base.current };
+}
