@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { MongoClient } from 'mongodb';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import type { LoadedConfig } from './config/loadConfig';
 import { ConfigError } from './errors';
 import { PG_DEPARTMENTS, type Department } from './config/types';
@@ -46,7 +46,42 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function startServices(loaded: LoadedConfig, log: Logger): Promise<Services> {
+/** Whether a PostgreSQL server answers at the URL (within a second). */
+export async function pgAnswers(url: string): Promise<boolean> {
+  const c = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a MongoDB server answers at the URL (within a second). */
+async function mongoAnswers(url: string): Promise<boolean> {
+  const c = new MongoClient(url, { serverSelectionTimeoutMS: 1000, serverMonitoringMode: 'poll' });
+  try {
+    await c.connect();
+    await c.db('admin').command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The databases to use. With `attach`, embedded servers that already answer on their configured
+ * ports (a running demo hub's) are used rather than started: a CLI command or a worker next to the
+ * hub shares its data instead of fighting it for the ports and data directory.
+ */
+export async function startServices(
+  loaded: LoadedConfig,
+  log: Logger,
+  options: { attach?: boolean } = {},
+): Promise<Services> {
   const { config } = loaded;
   const e = config.embedded;
   const needPg = !config.store.url || PG_DEPARTMENTS.some((d) => !config.departments[d].url);
@@ -58,14 +93,21 @@ export async function startServices(loaded: LoadedConfig, log: Logger): Promise<
   }
   let pg: EmbeddedPg | null = null;
   let mongo: EmbeddedMongo | null = null;
+  const runningPg = `postgres://postgres@127.0.0.1:${e.pgPort}/postgres`;
+  const runningMongo = `mongodb://127.0.0.1:${e.mongoPort}/`;
+  const attachPg = needPg && options.attach === true && (await pgAnswers(runningPg));
+  const attachMongo = needMongo && options.attach === true && (await mongoAnswers(runningMongo));
+  if (attachPg) log.info(`using the embedded Postgres already running on 127.0.0.1:${e.pgPort}`);
+  if (attachMongo)
+    log.info(`using the embedded MongoDB-compatible server already running on 127.0.0.1:${e.mongoPort}`);
   try {
-    if (needPg) {
+    if (needPg && !attachPg) {
       log.info(
         `starting embedded Postgres (PGlite) on 127.0.0.1:${e.pgPort}, data in ${resolve(e.dataDir, 'pg')}`,
       );
       pg = await startEmbeddedPg({ dataDir: join(e.dataDir, 'pg'), port: e.pgPort });
     }
-    if (needMongo) {
+    if (needMongo && !attachMongo) {
       log.info(
         `starting embedded MongoDB-compatible server on 127.0.0.1:${e.mongoPort}, data in ${resolve(e.dataDir, 'mongo')}`,
       );
@@ -75,14 +117,14 @@ export async function startServices(loaded: LoadedConfig, log: Logger): Promise<
     await pg?.close();
     throw err;
   }
-  const pgUrl = (url: string | undefined): string => url ?? pg!.url;
+  const pgUrl = (url: string | undefined): string => url ?? (attachPg ? runningPg : pg!.url);
   return {
     storeUrl: pgUrl(config.store.url),
     urls: {
       police: pgUrl(config.departments.police.url),
       housing: pgUrl(config.departments.housing.url),
       civil: pgUrl(config.departments.civil.url),
-      market: config.departments.market.url ?? mongo!.url,
+      market: config.departments.market.url ?? (attachMongo ? runningMongo : mongo!.url),
     },
     embeddedPg: pg,
     embeddedMongo: mongo,

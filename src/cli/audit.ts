@@ -5,7 +5,8 @@
  */
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
+import { pgAnswers } from '../app';
 import { AuditWriter } from '../audit/AuditWriter';
 import { exportAudit, type AuditFilter } from '../audit/export';
 import { actionEntry, type AuditEntry } from '../audit/record';
@@ -24,24 +25,13 @@ export interface AuditStore {
   close(): Promise<void>;
 }
 
-async function answers(url: string): Promise<boolean> {
-  const c = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function openAuditStore(loaded: LoadedConfig, log: (m: string) => void): Promise<AuditStore> {
   const { config } = loaded;
   let url = config.store.url;
   let embedded: EmbeddedPg | null = null;
   if (!url) {
     const running = `postgres://postgres@127.0.0.1:${config.embedded.pgPort}/postgres`;
-    if (await answers(running)) url = running;
+    if (await pgAnswers(running)) url = running;
     else {
       if (!config.embedded.enabled)
         throw new ConfigError('store.url', 'no store URL and embedded mode is off');

@@ -14,6 +14,13 @@ import { buildCrosswalk } from '../resolution/buildCrosswalk';
 import { qualityTable, scoreHouseResolution } from '../resolution/quality';
 import type { SeedScale } from '../seed';
 import { HubStore } from '../store/HubStore';
+import { AuditWriter } from '../audit/AuditWriter';
+import { DEPARTMENTS, type Department } from '../config/types';
+import { shanghaiToday } from '../graphql/Hub';
+import { loadJobs } from '../reconcile/jobsConfig';
+import { reconcile, type RunResult } from '../reconcile/run';
+import { describeRun, runDetail, startWorker } from '../reconcile/worker';
+import { jsonLinesReporter, progressBarReporter } from './progress';
 import { migrateHubStore } from '../store/migrate';
 
 const USAGE = `zhiwang — the 织网 data-integration hub
@@ -25,6 +32,12 @@ Usage:
   zhiwang crosswalk                  rebuild the crosswalk: exact keys, then addresses matched to houses
   zhiwang quality                    score house resolution against the demo's ground truth
   zhiwang health                     check every department
+  zhiwang reconcile [--full] [--department police|market|civil|housing[,...]]
+                                     run reconciliation once: sync changes since the watermarks (--full:
+                                     everything), resolve them, find discrepancies, update the tasks;
+                                     progress bars in a terminal, JSON lines otherwise. Exit 0 when it ran
+                                     (or another run holds the lock), 3 when a department was down, 1 failed
+  zhiwang worker                     run the schedules of config/jobs.yaml until stopped
   zhiwang config                     validate the config and print it
   zhiwang token --role ROLE [--jurisdiction CODE,...] [--purpose P,...] [--ttl 8h]
                                      mint an HS256 demo token (demo signing must be enabled)
@@ -93,6 +106,86 @@ async function rebuildCrosswalk(
   }
 }
 
+function departmentsOption(value: string | undefined): Department[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((d) => d.trim());
+  for (const d of list)
+    if (!(DEPARTMENTS as readonly string[]).includes(d))
+      throw new ConfigError('--department', `expected ${DEPARTMENTS.join(', ')} (comma-separated), got ${d}`);
+  return list as Department[];
+}
+
+/** `zhiwang reconcile` (one run) and `zhiwang worker` (the schedules), next to a running hub or alone. */
+async function reconcileCommand(
+  command: 'reconcile' | 'worker',
+  loaded: LoadedConfig,
+  options: { full: boolean; departments: Department[] | undefined },
+): Promise<number> {
+  // stdout carries the JSON lines of a run; messages go to stderr.
+  const log: Logger = {
+    info: (m) => console.error(`[zhiwang] ${m}`),
+    error: (m, err) => console.error(`[zhiwang] ${m}${err ? `: ${(err as Error).message}` : ''}`),
+  };
+  const jobs = loadJobs(loaded);
+  const services = await startServices(loaded, log, { attach: true });
+  const store = new HubStore(services.storeUrl, loaded.config.store.schema);
+  const connectors = createConnectors(loaded, services.urls);
+  const audit = new AuditWriter(store.pool, loaded.config.store.schema, {
+    writer: `${command}:${process.pid}:${Date.now().toString(36)}`,
+  });
+  try {
+    await migrateHubStore(store.pool, loaded.config.store.schema);
+    const down = await openConnectors(connectors);
+    for (const [d, err] of down)
+      log.error(`department ${d} is unavailable; its watermark stays where it is`, err);
+    if (command === 'worker') {
+      const worker = startWorker({ hub: store, connectors, jobs, audit, log, today: shanghaiToday });
+      log.info(
+        `worker: ${jobs.jobs.map((j) => `${j.name} (${j.schedule}${j.full ? ', full' : ''})`).join(', ')} in ${jobs.timezone}; Ctrl-C stops`,
+      );
+      await new Promise<void>((resolveStop) => {
+        process.once('SIGINT', () => resolveStop());
+        process.once('SIGTERM', () => resolveStop());
+      });
+      log.info('stopping the worker');
+      await worker.stop();
+      return 0;
+    }
+    const reporter = process.stdout.isTTY ? progressBarReporter() : jsonLinesReporter();
+    const t0 = Date.now();
+    let result: RunResult;
+    try {
+      result = await reconcile({
+        hub: store,
+        connectors,
+        jobs,
+        mode: options.full ? 'FULL' : 'INCREMENTAL',
+        departments: options.departments,
+        trigger: 'cli',
+        today: shanghaiToday(),
+        onEvent: (e) => reporter.onEvent(e),
+      });
+    } finally {
+      reporter.stop();
+    }
+    await audit.append(
+      actionEntry('CLI', 'reconcile', runDetail('cli', result), {
+        subject: process.env.USER ?? null,
+        outcome: 'ran' in result && result.ran.status === 'FAILED' ? 'ERROR' : 'SUCCESS',
+        durationMs: Date.now() - t0,
+      }),
+    );
+    log.info(describeRun(result));
+    if ('held' in result) return 0;
+    return result.ran.status === 'FAILED' ? 1 : result.ran.status === 'PARTIAL' ? 3 : 0;
+  } finally {
+    await audit.drain();
+    await closeConnectors(connectors);
+    await store.close();
+    await services.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -117,6 +210,8 @@ async function main(argv: string[]): Promise<number> {
       field: { type: 'string' },
       outcome: { type: 'string' },
       checkpoints: { type: 'string' },
+      full: { type: 'boolean', default: false },
+      department: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -259,6 +354,12 @@ async function main(argv: string[]): Promise<number> {
         const report = await scoreHouseResolution(store, Object.values(loaded.mappings));
         console.log(qualityTable(report));
         return 0;
+      });
+    case 'reconcile':
+    case 'worker':
+      return reconcileCommand(command, loaded, {
+        full: values.full === true,
+        departments: departmentsOption(values.department),
       });
     case 'health':
       return withStore(loaded, async ({ services }) => {

@@ -175,7 +175,11 @@ export class FactStore {
    * The records the hub holds that the department no longer has: every source key is loaded into a
    * temporary table, and the mirror's keys missing from it are returned.
    */
-  async vanished(department: string, recordType: string, sourceKeys: AsyncIterable<string[]>): Promise<string[]> {
+  async vanished(
+    department: string,
+    recordType: string,
+    sourceKeys: AsyncIterable<string[]>,
+  ): Promise<string[]> {
     return this.hub.transaction(async (client) => {
       await client.query(`CREATE TEMP TABLE source_key (id text PRIMARY KEY) ON COMMIT DROP`);
       for await (const ids of sourceKeys) {

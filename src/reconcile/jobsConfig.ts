@@ -28,6 +28,8 @@ const jobsSchema = z
             }),
             task: z.literal('reconcile'),
             full: z.boolean().default(false),
+            /** Run once as soon as the worker starts, then on the schedule. */
+            runOnStart: z.boolean().default(false),
             departments: z.array(z.enum(['police', 'market', 'civil', 'housing'])).optional(),
           })
           .strict(),
@@ -64,6 +66,7 @@ export interface JobSpec {
   readonly name: string;
   readonly schedule: string;
   readonly full: boolean;
+  readonly runOnStart: boolean;
   readonly departments: ReadonlyArray<'police' | 'market' | 'civil' | 'housing'> | null;
 }
 
@@ -105,6 +108,7 @@ export function compileJobs(raw: unknown, key = 'jobs'): JobsConfig {
       name,
       schedule: spec.schedule,
       full: spec.full,
+      runOnStart: spec.runOnStart,
       departments: spec.departments ?? null,
     })),
     batchSize: j.reconciliation.batchSize,

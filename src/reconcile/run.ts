@@ -51,8 +51,8 @@ export interface RunOptions {
   /** Departments to sync; every one by default. Rules always read the whole mirror. */
   readonly departments?: readonly Department[];
   readonly trigger: string;
-  /** The district tasks fall back to. */
-  readonly districtCode: string;
+  /** The district tasks fall back to; default the district most grids belong to. */
+  readonly districtCode?: string;
   /** The run's date (YYYY-MM-DD, Asia/Shanghai). */
   readonly today: string;
   readonly addressBase?: AddressBase | null;
@@ -148,6 +148,14 @@ export class RunStore {
       [mode, departments, trigger, holderName()],
     );
     return r.rows[0] ? Number(r.rows[0].id) : null;
+  }
+
+  /** The district most grids belong to: where a task with no house and no known place goes. */
+  async mainDistrict(): Promise<string> {
+    const r = await this.hub.pool.query<{ d: string }>(
+      `SELECT district_code AS d FROM ${this.t('grid')} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
+    );
+    return r.rows[0]?.d ?? '';
   }
 
   async heartbeat(runId: number): Promise<void> {
@@ -285,6 +293,7 @@ async function execute(
     emit({ type: 'stage', stage: 'pairs', ms: stages.pairs.ms });
 
     t = Date.now();
+    const districtCode = o.districtCode ?? (await runs.mainDistrict());
     stages.rules = await new TaskStore(o.hub).detect(
       runId,
       o.today,
@@ -292,7 +301,7 @@ async function execute(
         rules: o.jobs.rules,
         params: o.jobs.params,
         deadlineHours: o.jobs.deadlineHours,
-        districtCode: o.districtCode,
+        districtCode,
       },
       (rule, outcome) => emit({ type: 'rule', rule, outcome }),
     );
