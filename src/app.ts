@@ -17,6 +17,8 @@ import { startEmbeddedMongo, type EmbeddedMongo } from './embedded/mongo';
 import { startEmbeddedPg, type EmbeddedPg } from './embedded/pg';
 import { GraphQLError } from 'graphql';
 import { AuditWriter } from './audit/AuditWriter';
+import { loadJobs } from './reconcile/jobsConfig';
+import { startWorker } from './reconcile/worker';
 import { startAuditJobs } from './audit/jobs';
 import { auditPlugin, auditRefusal } from './audit/plugin';
 import { actionEntry } from './audit/record';
@@ -231,6 +233,7 @@ export async function startHub(
   // So is a bad policy or missing keys: the policy is checked against the schema it will guard.
   const schema = buildSchema();
   const auth = loadAuth(loaded, schema);
+  const jobs = loadJobs(loaded);
   const services = await startServices(loaded, log);
   const store = new HubStore(services.storeUrl, config.store.schema, config.store.poolSize);
   let connectors: Connectors | null = null;
@@ -280,9 +283,18 @@ export async function startHub(
         writer: audit.writer,
       }),
     );
-    const stopJobs = options.listen
+    const stopAuditJobs = options.listen
       ? startAuditJobs(store.pool, config.store.schema, config.audit, audit, log)
       : async () => undefined;
+    // The reconciliation schedules of config/jobs.yaml run in the hub too (a separate `zhiwang
+    // worker` may run them as well: the run lock keeps it to one run at a time).
+    const worker = options.listen
+      ? startWorker({ hub: store, connectors, jobs, audit, log, today: hub.today })
+      : null;
+    const stopJobs = async (): Promise<void> => {
+      await worker?.stop();
+      await stopAuditJobs();
+    };
     const apollo = createApolloServer({
       logger: log,
       introspection: config.server.introspection,

@@ -27,7 +27,15 @@ import type { Access } from './access';
 import { DENY_RULE, type FieldRule } from './policy';
 
 /** Types whose values are subject to jurisdiction. */
-const SCOPED_TYPES: ReadonlySet<string> = new Set(['House', 'Person', 'LegalEntity', 'Party', 'Grid']);
+const SCOPED_TYPES: ReadonlySet<string> = new Set([
+  'House',
+  'Person',
+  'LegalEntity',
+  'Party',
+  'Grid',
+  'GridReport',
+  'Discrepancy',
+]);
 
 /**
  * Fields whose value is one department's copy of another field (a conflicting value): they are held

@@ -173,26 +173,36 @@ export class FactStore {
 
   /**
    * The records the hub holds that the department no longer has: every source key is loaded into a
-   * temporary table, and the mirror's keys missing from it are returned.
+   * temporary table, and the mirror's keys missing from it are returned. No transaction spans the
+   * reading of the keys: on an embedded store the department may be served by the same single-
+   * transaction server, which would then wait for us while we wait for it.
    */
   async vanished(
     department: string,
     recordType: string,
     sourceKeys: AsyncIterable<string[]>,
   ): Promise<string[]> {
-    return this.hub.transaction(async (client) => {
-      await client.query(`CREATE TEMP TABLE source_key (id text PRIMARY KEY) ON COMMIT DROP`);
+    const client = await this.hub.pool.connect();
+    const table = `source_key_${process.pid}`;
+    try {
+      await client.query(`DROP TABLE IF EXISTS pg_temp.${table}`);
+      await client.query(`CREATE TEMP TABLE ${table} (id text PRIMARY KEY)`);
       for await (const ids of sourceKeys) {
-        await client.query(`INSERT INTO source_key SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [ids]);
+        await client.query(`INSERT INTO pg_temp.${table} SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [
+          ids,
+        ]);
       }
       const r = await client.query<{ source_id: string }>(
         `SELECT f.source_id FROM ${this.t('source_fact')} f
           WHERE f.department = $1 AND f.record_type = $2
-            AND NOT EXISTS (SELECT 1 FROM source_key k WHERE k.id = f.source_id)`,
+            AND NOT EXISTS (SELECT 1 FROM pg_temp.${table} k WHERE k.id = f.source_id)`,
         [department, recordType],
       );
       return r.rows.map((x) => x.source_id);
-    });
+    } finally {
+      await client.query(`DROP TABLE IF EXISTS pg_temp.${table}`).catch(() => undefined);
+      client.release();
+    }
   }
 
   /**

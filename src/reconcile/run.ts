@@ -83,6 +83,8 @@ const LOCK = (schema: string): string => `zhiwang-reconcile:${schema}`;
 
 const holderName = (): string => `${hostname()}:${process.pid}`;
 
+const holderOnThisHost = (holder: string): boolean => holder.split(':')[0] === hostname();
+
 /** Whether a holder on this machine is still a live process (a holder elsewhere counts as alive). */
 function holderAlive(holder: string): boolean {
   const [host, pid] = holder.split(':');
@@ -128,17 +130,23 @@ export class RunStore {
     /** The advisory lock is this session's alone: any RUNNING run left is a dead one. */
     exclusive: boolean,
   ): Promise<number | null> {
-    const running = await this.hub.pool.query<{ id: string; holder: string }>(
-      `SELECT id, holder FROM ${this.t('reconciliation_run')} WHERE status = 'RUNNING'`,
+    const running = await this.hub.pool.query<{ id: string; holder: string; stale: boolean }>(
+      `SELECT id, holder, heartbeat_at < now() - make_interval(secs => $1) AS stale
+         FROM ${this.t('reconciliation_run')} WHERE status = 'RUNNING'`,
+      [leaseSeconds],
     );
-    const dead = running.rows.filter((r) => exclusive || !holderAlive(r.holder)).map((r) => r.id);
+    // A holder on this machine is dead exactly when its process is gone, however late its heartbeat
+    // (a busy embedded server may delay it); one elsewhere, when its heartbeat stopped.
+    const dead = running.rows
+      .filter((r) => exclusive || (holderOnThisHost(r.holder) ? !holderAlive(r.holder) : r.stale))
+      .map((r) => r.id);
     await this.hub.pool.query(
       `UPDATE ${this.t('reconciliation_run')}
           SET status = 'INTERRUPTED', finished_at = heartbeat_at,
               errors = errors || jsonb_build_array(jsonb_build_object('stage', 'run', 'message',
                 'interrupted: its process stopped before it finished'))
-        WHERE status = 'RUNNING' AND (id = ANY($1::bigint[]) OR heartbeat_at < now() - make_interval(secs => $2))`,
-      [dead, leaseSeconds],
+        WHERE status = 'RUNNING' AND id = ANY($1::bigint[])`,
+      [dead],
     );
     const r = await this.hub.pool.query<{ id: string }>(
       `INSERT INTO ${this.t('reconciliation_run')} (mode, departments, trigger, holder, status)

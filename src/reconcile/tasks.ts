@@ -345,6 +345,17 @@ export class TaskStore {
     });
   }
 
+  /** A grid's OPEN and ASSIGNED tasks past their deadline, most overdue first. */
+  async overdue(gridCode: string, first: number): Promise<DiscrepancyRow[]> {
+    const r = await this.hub.pool.query(
+      `SELECT ${COLUMNS} FROM ${this.t('discrepancy')}
+        WHERE scope_code = $1 AND status IN ('OPEN', 'ASSIGNED') AND due_at < now()
+        ORDER BY due_at, id LIMIT $2`,
+      [gridCode, first],
+    );
+    return r.rows.map((x) => toRow(x as Record<string, unknown>));
+  }
+
   /** Counts of a grid's tasks by rule, status and severity, and its overdue open tasks. */
   async report(gridCode: string): Promise<{
     byRule: Array<{ key: string; count: number }>;

@@ -5,11 +5,21 @@ import { LegalEntity } from './LegalEntity';
 import { Person } from './Person';
 import { Query } from './Query';
 import { Mutation, ResolutionQuery } from './Resolution';
+import {
+  Discrepancy,
+  GridReport,
+  ReconciliationMutation,
+  ReconciliationQuery,
+  ReconciliationRun,
+} from './Reconciliation';
 
 export const resolvers = {
-  Query: { ...Query, ...ResolutionQuery, ...AuditQuery },
+  Query: { ...Query, ...ResolutionQuery, ...AuditQuery, ...ReconciliationQuery },
   AccessLog,
-  Mutation,
+  Mutation: { ...Mutation, ...ReconciliationMutation },
+  Discrepancy,
+  GridReport,
+  ReconciliationRun,
   Person,
   House,
   LegalEntity,

@@ -4,19 +4,10 @@ import { MongoConnector } from '../../src/connectors/mongo/MongoConnector';
 import { createContext } from '../../src/graphql/context';
 import { buildCrosswalk } from '../../src/resolution/buildCrosswalk';
 import { parseIdNumber, toLegacyIdNumber } from '../../src/resolution/identifiers';
+import type { GqlResult as Result } from '../helpers/graphql';
 import { pgTargets } from '../helpers/databases';
 import { SuiteSql } from '../helpers/sql';
 import { createTestHub, quietLogger, TEST_TODAY, type TestHub } from '../helpers/testHub';
-
-interface Result {
-  data?: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
-  errors?: ReadonlyArray<{
-    message: string;
-    path?: ReadonlyArray<string | number>;
-    extensions?: Record<string, unknown>;
-  }>;
-  extensions?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
 
 const norm = (id: string): string => {
   const r = parseIdNumber(id);

@@ -86,12 +86,16 @@ function embeddedTarget(url: string): PgTarget {
   };
 }
 
-/** Embedded always; the real server too when ZHIWANG_TEST_PG_URL is set. */
+/**
+ * Embedded always; the real server too when ZHIWANG_TEST_PG_URL is set. ZHIWANG_TEST_TARGETS=real
+ * (or embedded) keeps one of them, for a quicker look while working on a suite.
+ */
 export function pgTargets(): PgTarget[] {
   const targets: PgTarget[] = [];
-  const embedded = process.env.ZHIWANG_EMBEDDED_PG_URL;
+  const only = process.env.ZHIWANG_TEST_TARGETS;
+  const embedded = only === 'real' ? undefined : process.env.ZHIWANG_EMBEDDED_PG_URL;
   if (embedded) targets.push(embeddedTarget(embedded));
-  const real = process.env.ZHIWANG_TEST_PG_URL;
+  const real = only === 'embedded' ? undefined : process.env.ZHIWANG_TEST_PG_URL;
   if (real) targets.push(realTarget(real));
   if (targets.length === 0)
     throw new Error('no Postgres for tests: the global setup should have started one');

@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { stringify as toYaml } from 'yaml';
 import type { ApolloServer } from '@apollo/server';
 import { parseTtl } from '../../src/auth/setup';
 import { buildSchema } from '../../src/graphql/schema';
@@ -140,4 +144,27 @@ async function dropMongo(mongo: MongoPlacement): Promise<void> {
   } finally {
     await client.close();
   }
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * The suite's config as a file the CLI or a child process can read: its databases, the shipped
+ * mappings and policy by absolute path; `patch` may change anything (plain objects, as in YAML).
+ */
+export function cliConfigFile(
+  pg: PgPlacement,
+  mongo: MongoPlacement,
+  patch?: (c: Record<string, any>, dir: string) => void, // eslint-disable-line @typescript-eslint/no-explicit-any
+): string {
+  const c = structuredClone(testConfig(pg, mongo).config) as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const d of ['police', 'housing', 'civil', 'market'])
+    c.departments[d].mapping = join(ROOT, 'config/mappings', `${d}.yaml`);
+  c.auth.policy = join(ROOT, 'config/policy.yaml');
+  c.jobs = join(ROOT, 'config/jobs.yaml');
+  const dir = mkdtempSync(join(tmpdir(), 'zw-cli-'));
+  patch?.(c, dir);
+  const file = join(dir, 'zhiwang.yaml');
+  writeFileSync(file, toYaml(c));
+  return file;
 }

@@ -6,12 +6,10 @@
  * record for every answer its clients received; the auditor sees keys masked and no other data.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
-import { stringify as toYaml } from 'yaml';
 import { AuditWriter, ensureAuditPartitions, partitionName } from '../../src/audit/AuditWriter';
 import { actionEntry } from '../../src/audit/record';
 import { findAnomalies } from '../../src/audit/anomalies';
@@ -24,18 +22,10 @@ import {
 } from '../../src/audit/verify';
 import { recordHash } from '../../src/audit/record';
 import type { RequestContext } from '../../src/graphql/context';
+import type { GqlResult as Result } from '../helpers/graphql';
 import { pgTargets } from '../helpers/databases';
 import { SuiteSql } from '../helpers/sql';
-import { createTestHub, testConfig, TEST_DEMO_SECRET, type TestHub } from '../helpers/testHub';
-
-interface Result {
-  data?: Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
-  errors?: ReadonlyArray<{
-    message: string;
-    path?: ReadonlyArray<string | number>;
-    extensions?: Record<string, unknown>;
-  }>;
-}
+import { cliConfigFile, createTestHub, TEST_DEMO_SECRET, type TestHub } from '../helpers/testHub';
 
 const ROOT = join(__dirname, '..', '..');
 const targets = pgTargets();
@@ -398,9 +388,7 @@ describe('the audit log', () => {
     });
 
     it('zhiwang audit verify exits 3 naming the first broken record', () => {
-      const dir = mkdtempSync(join(tmpdir(), 'zw-audit-'));
-      const config = join(dir, 'zhiwang.yaml');
-      writeFileSync(config, toYaml(cliConfig()));
+      const config = cliConfigFile(th.pg, th.mongo);
       const r = spawnSync(join(ROOT, 'bin/zhiwang'), ['audit', 'verify', '--config', config], {
         encoding: 'utf8',
         timeout: 120_000,
@@ -410,21 +398,11 @@ describe('the audit log', () => {
     });
   });
 
-  /** The suite's config as a file the CLI or a child hub can read. */
-  function cliConfig(): unknown {
-    const c = structuredClone(testConfig(th.pg, th.mongo).config) as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    for (const d of ['police', 'housing', 'civil', 'market'])
-      c.departments[d].mapping = join(ROOT, 'config/mappings', `${d}.yaml`);
-    c.auth.policy = join(ROOT, 'config/policy.yaml');
-    return c;
-  }
-
   it('exports a filter as CSV and the checkpoints as JSONL from the command line', async () => {
     await ask(`{ person(idNumber: "${person}") { name } }`, as('police_officer', 'RESIDENT_SERVICE'));
     await writeCheckpoint(pool, schema);
-    const dir = mkdtempSync(join(tmpdir(), 'zw-export-'));
-    const config = join(dir, 'zhiwang.yaml');
-    writeFileSync(config, toYaml(cliConfig()));
+    const config = cliConfigFile(th.pg, th.mongo);
+    const dir = dirname(config);
     const cli = (...args: string[]) =>
       spawnSync(join(ROOT, 'bin/zhiwang'), ['audit', ...args, '--config', config], {
         encoding: 'utf8',
@@ -492,12 +470,10 @@ describe('the audit log', () => {
         s.close(() => r(p));
       });
     });
-    const dir = mkdtempSync(join(tmpdir(), 'zw-kill-'));
-    const config = join(dir, 'zhiwang.yaml');
-    const c = cliConfig() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    c.server.port = port;
-    c.auth.demoSigning = { enabled: true, secret: TEST_DEMO_SECRET };
-    writeFileSync(config, toYaml(c));
+    const config = cliConfigFile(th.pg, th.mongo, (c) => {
+      c.server.port = port;
+      c.auth.demoSigning = { enabled: true, secret: TEST_DEMO_SECRET };
+    });
     // node itself, with tsx as a loader: the pid killed is the server's, not a wrapper's.
     const hub = spawn(
       process.execPath,

@@ -14,6 +14,7 @@ import type { Access } from '../../src/auth/access';
 import { policyTable } from '../../src/auth/policyTable';
 import type { FieldRules } from '../../src/auth/policy';
 import { createContext, type RequestContext } from '../../src/graphql/context';
+import { execute, roleContext } from '../helpers/graphql';
 import { pgTargets } from '../helpers/databases';
 import { SuiteSql } from '../helpers/sql';
 import { createTestHub, quietLogger, TEST_DEMO_SECRET, TEST_TODAY, type TestHub } from '../helpers/testHub';
@@ -105,20 +106,10 @@ describe('permissions on the guarded server', () => {
     if (res.body.kind !== 'single') throw new Error('expected a single result');
     return res.body.singleResult as Result;
   };
-  const guarded = async (
-    query: string,
-    contextValue: RequestContext,
-    variables?: Record<string, unknown>,
-  ): Promise<Result> => {
-    const res = await th.guarded.executeOperation({ query, variables }, { contextValue });
-    if (res.body.kind !== 'single') throw new Error('expected a single result');
-    return res.body.singleResult as Result;
-  };
+  const guarded = (query: string, contextValue: RequestContext, variables?: Record<string, unknown>) =>
+    execute(th.guarded, query, contextValue, variables);
   const as = (role: string, purpose: string, jurisdiction: string[] = []): RequestContext =>
-    th.contextFor({
-      authorization: `Bearer ${th.token(role, { jurisdiction })}`,
-      'x-zhiwang-purpose': purpose,
-    });
+    roleContext(th, role, purpose, jurisdiction);
   const defaultJurisdiction = (role: string): string[] =>
     role === 'grid_worker' ? [grid] : role === 'street_officer' ? [grid.slice(0, 9)] : [];
 
