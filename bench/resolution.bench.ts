@@ -15,9 +15,6 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { Client } from 'pg';
-import type { ZhiwangConfig } from '../src/config/configSchema';
-import { loadConfig, type LoadedConfig } from '../src/config/loadConfig';
-import { closeConnectors, createConnectors, openConnectors } from '../src/connectors/createConnectors';
 import type { Connectors } from '../src/connectors/createConnectors';
 import {
   AddressBaseFeed,
@@ -27,12 +24,10 @@ import {
 } from '../src/resolution/buildCrosswalk';
 import { extractLinks } from '../src/resolution/extractLinks';
 import { qualityTable, scoreHouseResolution, type QualityReport } from '../src/resolution/quality';
-import { seedDepartments, type SeedOptions } from '../src/seed';
-import { HubStore } from '../src/store/HubStore';
-import { migrateHubStore } from '../src/store/migrate';
+import type { SeedOptions } from '../src/seed';
 import { readPeakRss, startMongoChild } from './lib/mongoChild';
+import { sampled, withSeeded } from './lib/seeded';
 import { parseBenchArgs } from './lib/args';
-import { createBenchDatabases } from './lib/database';
 import { BENCHMARKS_MD, writeSection } from './lib/report';
 
 const DEMO_SEED = 42;
@@ -61,75 +56,6 @@ function parseArgs(argv: readonly string[]): Args {
 const log = (m: string): boolean => process.stderr.write(`${m}\n`);
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
-
-/** A seeded database with the hub's connectors and store opened on it. */
-interface Seeded {
-  readonly loaded: LoadedConfig;
-  readonly connectors: Connectors;
-  readonly store: HubStore;
-}
-
-async function withSeeded<T>(
-  pgUrl: string,
-  mongoUrl: string,
-  options: SeedOptions,
-  work: (s: Seeded) => Promise<T>,
-): Promise<T> {
-  const db = await createBenchDatabases(pgUrl, mongoUrl, 'zw_bench_res');
-  const { url, pool } = db;
-  const loaded = loadConfig(undefined, {});
-  const c: ZhiwangConfig = structuredClone(loaded.config);
-  c.embedded.enabled = false;
-  c.departments.market.database = db.name;
-  const config: LoadedConfig = { ...loaded, config: c };
-  const connectors = createConnectors(config, {
-    police: url,
-    housing: url,
-    civil: url,
-    market: mongoUrl,
-  });
-  const store = new HubStore(url, c.store.schema);
-  try {
-    await migrateHubStore(pool, c.store.schema);
-    const t0 = Date.now();
-    await seedDepartments(
-      {
-        police: { pool, schema: c.departments.police.schema },
-        housing: { pool, schema: c.departments.housing.schema },
-        civil: { pool, schema: c.departments.civil.schema },
-        hub: { pool, schema: c.store.schema },
-        market: db.mongo,
-      },
-      options,
-    );
-    log(`  seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    // A long-lived department database has its statistics and visibility map; a freshly bulk-loaded
-    // one would have autovacuum catching up in the middle of the timed passes.
-    await pool.query('VACUUM ANALYZE');
-    const down = await openConnectors(connectors);
-    if (down.size > 0) throw new Error(`departments down: ${[...down.keys()].join(', ')}`);
-    return await work({ loaded: config, connectors, store });
-  } finally {
-    await closeConnectors(connectors).catch(() => undefined);
-    await store.close().catch(() => undefined);
-    await db.drop();
-  }
-}
-
-/** Peak RSS sampled every 100 ms while `work` runs. */
-async function sampled<T>(work: () => Promise<T>): Promise<{ result: T; peakRss: number; ms: number }> {
-  let peakRss = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 100);
-  const t0 = process.hrtime.bigint();
-  try {
-    const result = await work();
-    return { result, peakRss, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 interface ResolvePass {
   readonly records: number;
@@ -220,11 +146,17 @@ async function main(): Promise<void> {
         [UNSEEN_SEED, 'never looked at while developing'],
       ] as const) {
         log(`quality: seed ${seed}, demo scale`);
-        const section = await withSeeded(args.pgUrl, server.url, { seed, scale: 'demo' }, async (s) => {
-          const build = await buildCrosswalk(s.connectors, s.store);
-          const report = await scoreHouseResolution(s.store, Object.values(s.loaded.mappings));
-          return qualitySection(seed, note, report, build);
-        });
+        const section = await withSeeded(
+          args.pgUrl,
+          server.url,
+          'zw_bench_res',
+          { seed, scale: 'demo' },
+          async (s) => {
+            const build = await buildCrosswalk(s.connectors, s.store);
+            const report = await scoreHouseResolution(s.store, Object.values(s.loaded.mappings));
+            return qualitySection(seed, note, report, build);
+          },
+        );
         console.log(section);
         parts.push(section);
       }
@@ -232,7 +164,7 @@ async function main(): Promise<void> {
     if (!args.skipThroughput) {
       log(`throughput: bench scale, ${fmt(args.persons)} persons (seeding takes a few minutes)`);
       const options: SeedOptions = { seed: DEMO_SEED, scale: 'bench', persons: args.persons };
-      const section = await withSeeded(args.pgUrl, server.url, options, async (s) => {
+      const section = await withSeeded(args.pgUrl, server.url, 'zw_bench_res', options, async (s) => {
         const resolve = await sampled(() => resolveAll(s.connectors));
         log('  building the crosswalk (links written)');
         const build = await sampled(() => buildCrosswalk(s.connectors, s.store));
