@@ -183,7 +183,8 @@ export class FactStore {
     sourceKeys: AsyncIterable<string[]>,
   ): Promise<string[]> {
     const client = await this.hub.pool.connect();
-    const table = `source_key_${process.pid}`;
+    // Its own name: on an embedded store every connection shares one session and its temporary tables.
+    const table = `source_key_${process.pid}_${`${department}_${recordType}`.replace(/\W/g, '_')}`;
     try {
       await client.query(`DROP TABLE IF EXISTS pg_temp.${table}`);
       await client.query(`CREATE TEMP TABLE ${table} (id text PRIMARY KEY)`);

@@ -69,7 +69,7 @@ export interface SyncResult {
 class BaseSource {
   private base: AddressBase | null;
   private builder: AddressBaseBuilder | null = null;
-  private resolver: HouseResolver | null = null;
+  private resolving: Promise<HouseResolver> | null = null;
 
   constructor(
     private readonly housing: Connector,
@@ -101,21 +101,25 @@ class BaseSource {
       this.base = this.builder.build();
       this.builder = null;
     } else if (changed) this.base = null;
-    this.resolver = null;
+    this.resolving = null;
   }
 
-  /** Housing down: claimed codes are taken as they are and addresses wait in the review queue. */
-  async resolve(): Promise<HouseResolver> {
-    if (this.resolver) return this.resolver;
-    if (this.base === null) {
-      try {
-        this.base = await loadAddressBase(this.housing);
-      } catch {
-        return claimedCodeResolver;
+  /**
+   * The resolver for house references, once for all departments syncing at the same time. Housing
+   * down: claimed codes are taken as they are and addresses wait in the review queue.
+   */
+  resolve(): Promise<HouseResolver> {
+    this.resolving ??= (async () => {
+      if (this.base === null) {
+        try {
+          this.base = await loadAddressBase(this.housing);
+        } catch {
+          return claimedCodeResolver;
+        }
       }
-    }
-    this.resolver = createHouseResolver(this.base);
-    return this.resolver;
+      return createHouseResolver(this.base);
+    })();
+    return this.resolving;
   }
 }
 
@@ -223,6 +227,11 @@ async function syncRecordType(
   return stats;
 }
 
+/**
+ * Housing's house records first (every other house reference is matched against the address base
+ * they make), then every other record type: one lane per department, the lanes in parallel, so the
+ * store's work for one overlaps reading and resolving for another.
+ */
 export async function syncDepartments(o: SyncOptions): Promise<SyncResult> {
   const base = new BaseSource(o.connectors.housing, o.addressBase);
   const houseType = (() => {
@@ -235,28 +244,57 @@ export async function syncDepartments(o: SyncOptions): Promise<SyncResult> {
   const watermarks = await o.facts.watermarks();
   const pairs = await o.facts.pairs();
   const out: SyncResult['departments'] = {};
-  for (const [connector, recordTypes] of readingOrder(o.connectors)) {
-    if (!o.departments.includes(connector.department)) continue;
-    const t0 = Date.now();
-    const stats: DepartmentSync = { read: 0, deleted: 0, links: 0, unresolved: 0, ms: 0, recordTypes: {} };
-    out[connector.department] = stats;
-    try {
-      for (const [recordType, mapping] of recordTypes) {
-        const isHouses = connector.department === 'housing' && recordType === houseType;
-        const from = o.facts.watermarkOf(watermarks, connector.department, recordType);
-        const r = await syncRecordType(o, connector, recordType, mapping, from, base, pairs, isHouses);
-        stats.recordTypes[recordType] = r;
-        stats.read += r.read;
-        stats.deleted += r.deleted;
-        stats.links += r.links;
-        stats.unresolved += r.unresolved;
-      }
-    } catch (err) {
-      stats.error = (err as Error).message;
-      // A failure while reading the house records leaves no base to trust.
-      if (connector.department === 'housing') base.housesRead(true);
+  const lanes = readingOrder(o.connectors).filter(([c]) => o.departments.includes(c.department));
+  const started = new Map<Department, number>();
+  const statsOf = (department: Department): DepartmentSync => {
+    if (!out[department]) {
+      out[department] = { read: 0, deleted: 0, links: 0, unresolved: 0, ms: 0, recordTypes: {} };
+      started.set(department, Date.now());
     }
-    stats.ms = Date.now() - t0;
+    return out[department]!;
+  };
+  const syncType = async (
+    connector: Connector,
+    recordType: string,
+    mapping: RecordMapping,
+  ): Promise<void> => {
+    const stats = statsOf(connector.department);
+    const isHouses = connector.department === 'housing' && recordType === houseType;
+    const from = o.facts.watermarkOf(watermarks, connector.department, recordType);
+    const r = await syncRecordType(o, connector, recordType, mapping, from, base, pairs, isHouses);
+    stats.recordTypes[recordType] = r;
+    stats.read += r.read;
+    stats.deleted += r.deleted;
+    stats.links += r.links;
+    stats.unresolved += r.unresolved;
+  };
+  const failed = (connector: Connector, err: unknown): void => {
+    statsOf(connector.department).error = (err as Error).message;
+    // A failure while reading the house records leaves no base to trust.
+    if (connector.department === 'housing') base.housesRead(true);
+  };
+  const housesFirst = lanes.find(([c]) => c.department === 'housing')?.[1].find(([rt]) => rt === houseType);
+  if (housesFirst) {
+    try {
+      await syncType(o.connectors.housing, housesFirst[0], housesFirst[1]);
+    } catch (err) {
+      failed(o.connectors.housing, err);
+    }
   }
+  await Promise.all(
+    lanes.map(async ([connector, recordTypes]) => {
+      statsOf(connector.department);
+      if (out[connector.department]!.error) return;
+      try {
+        for (const [recordType, mapping] of recordTypes) {
+          if (connector.department === 'housing' && recordType === houseType) continue;
+          await syncType(connector, recordType, mapping);
+        }
+      } catch (err) {
+        failed(connector, err);
+      }
+      out[connector.department]!.ms = Date.now() - started.get(connector.department)!;
+    }),
+  );
   return { departments: out, addressBase: base.current };
 }

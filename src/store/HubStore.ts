@@ -492,6 +492,8 @@ export class HubStore {
     await client.query(
       `INSERT INTO ${this.t('canonical_entity')} (entity_type, entity_key, grid_code)
        SELECT et, ek, CASE WHEN et = 'HOUSE' THEN left(ek, 14) END FROM unnest($1::text[], $2::text[]) AS k(et, ek)
+        -- One key order for every writer: concurrent batches that share entities wait, never deadlock.
+        ORDER BY et, ek
        ON CONFLICT DO NOTHING`,
       [ents.map((l) => l.entityType), ents.map((l) => l.entityKey)],
     );
