@@ -29,7 +29,7 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { ApolloServer, GraphQLResponse } from '@apollo/server';
 import { Client, type Pool } from 'pg';
@@ -46,7 +46,9 @@ import { buildSchema } from '../src/graphql/schema';
 import { createApolloServer } from '../src/graphql/server';
 import { HubStore } from '../src/store/HubStore';
 import { migrateHubStore } from '../src/store/migrate';
+import { machineLine } from './lib/machine';
 import { parseBenchArgs } from './lib/args';
+import { GRID_QUERY as QUERY } from './lib/gridQuery';
 import { benchConfig } from './lib/hubConfig';
 import { median, quantile } from './lib/stats';
 import { createBenchDatabases, type BenchDatabases } from './lib/database';
@@ -57,31 +59,6 @@ const DEMO_SEED = 42;
 const TARGET_RATIO = 0.9;
 const TARGET_WRITES = 10_000;
 const TARGET_VERIFY = 1_000_000;
-
-/** The query of bench/permissions.bench.ts. */
-const QUERY = `query Grid($code: String!) {
-  grid(code: $code) {
-    name
-    houses(first: 20) {
-      totalCount
-      edges {
-        node {
-          houseCode
-          address
-          owner {
-            ... on Person { idNumber name phone ownedHouses { houseCode } }
-          }
-          residents {
-            idNumber name phone birthDate
-            residences { address house { houseCode } }
-          }
-          rentals { tenantName }
-          legalEntities { name uscc }
-        }
-      }
-    }
-  }
-}`;
 
 const CASES = [
   { role: 'police_officer', purpose: 'CASE_INVESTIGATION' },
@@ -759,7 +736,7 @@ async function main(): Promise<void> {
     // ---- report
     const cpu = cpus();
     const machine = [
-      `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Node ${process.version}; PostgreSQL ${pg.version} on the same machine`,
+      machineLine(pg.version),
       `(fsync ${pg.fsync}, synchronous_commit ${pg.synchronousCommit}, shared_buffers ${pg.sharedBuffers}; benchmark, hub and databases share the ${cpu.length} cores);`,
       `1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0]!.toFixed(1)} after it. Whole run ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
     ];

@@ -13,10 +13,9 @@
  *   npm run bench:permissions -- [--rounds 20] [--requests 16] [--warmup 48] [--concurrency 8] [--pg-url URL]
  */
 import { isDeepStrictEqual } from 'node:util';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { ApolloServer, GraphQLResponse } from '@apollo/server';
-import { Client } from 'pg';
 import { seedDemo, startHub, startServices, type Logger, type RunningHub } from '../src/app';
 import { mintDemoTokens, type DemoToken } from '../src/auth/demoTokens';
 import { createContext, type RequestContext } from '../src/graphql/context';
@@ -24,7 +23,9 @@ import { buildSchema } from '../src/graphql/schema';
 import { createApolloServer } from '../src/graphql/server';
 import { HubStore } from '../src/store/HubStore';
 import { migrateHubStore } from '../src/store/migrate';
+import { machineLine, serverVersion } from './lib/machine';
 import { parseBenchArgs } from './lib/args';
+import { GRID_QUERY as QUERY } from './lib/gridQuery';
 import { benchConfig } from './lib/hubConfig';
 import { median, quantile } from './lib/stats';
 import { createBenchDatabases, type BenchDatabases } from './lib/database';
@@ -33,30 +34,6 @@ import { BENCHMARKS_MD, writeSection } from './lib/report';
 
 const DEMO_SEED = 42;
 const TARGET = 0.1;
-
-const QUERY = `query Grid($code: String!) {
-  grid(code: $code) {
-    name
-    houses(first: 20) {
-      totalCount
-      edges {
-        node {
-          houseCode
-          address
-          owner {
-            ... on Person { idNumber name phone ownedHouses { houseCode } }
-          }
-          residents {
-            idNumber name phone birthDate
-            residences { address house { houseCode } }
-          }
-          rentals { tenantName }
-          legalEntities { name uscc }
-        }
-      }
-    }
-  }
-}`;
 
 interface Case {
   readonly role: string;
@@ -241,11 +218,7 @@ async function main(): Promise<void> {
   let running: RunningHub | null = null;
   let open: ApolloServer<RequestContext> | null = null;
   try {
-    const c = new Client({ connectionString: args.pgUrl });
-    await c.connect();
-    const pgVersion = (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!
-      .v;
-    await c.end();
+    const pgVersion = await serverVersion(args.pgUrl);
 
     db = await createBenchDatabases(args.pgUrl, mongo.url, 'zw_bench_perm');
     const loaded = benchConfig(db, mongo.url);
@@ -335,7 +308,6 @@ async function main(): Promise<void> {
       for (const kase of CASES) rows.push(await measure(kase, off, onFor(kase), args, concurrency));
     }
 
-    const cpu = cpus();
     const met = rows.every((r) => r.overhead <= TARGET);
     const worst = rows.reduce((a, b) => (b.overhead > a.overhead ? b : a));
     const errorsText = (e: Record<string, number>): string =>
@@ -393,8 +365,8 @@ async function main(): Promise<void> {
       'Roles with DENY fields in the query (e.g. `civil_affairs_clerk` for `RESIDENT_SERVICE`: owner, rentals and legal',
       'entities denied) are left out: their resolvers never run, so such a run measures less work, not the cost of the layer.',
       '',
-      `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Node ${process.version}; PostgreSQL ${pgVersion} on the same machine`,
-      `(benchmark, hub and databases share the ${cpu.length} cores); 1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0]!.toFixed(1)} after it.`,
+      `${machineLine(pgVersion)}`,
+      `(benchmark, hub and databases share the ${cpus().length} cores); 1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0]!.toFixed(1)} after it.`,
       `Whole run ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
     ].join('\n');
     console.log(body);

@@ -9,7 +9,7 @@
  * The embedded Mongo server runs in a child process, so that the peak RSS reported is the
  * generator's own (the in-memory document store would otherwise count against it).
  */
-import { cpus, totalmem } from 'node:os';
+import { machineLine } from './lib/machine';
 import { Client } from 'pg';
 import { SEEDED_TABLE_KEYS, seedDepartments } from '../src/seed';
 import type { SeedOptions, SeedReport } from '../src/seed';
@@ -148,8 +148,7 @@ async function main(): Promise<void> {
       await c.end();
       return v;
     })();
-    const cpu = cpus();
-    const env = `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Node ${process.version}; PostgreSQL ${pgVersion} on the same machine.`;
+    const env = `${machineLine(pgVersion)}.`;
     if (!args.skipDemo) {
       process.stderr.write('seeding demo scale\n');
       results.push(await run(args, mongoUrl, 'demo', { seed: 20261101, scale: 'demo' }));

@@ -3,6 +3,7 @@
  * layer (a Discrepancy and a GridReport are scoped by their code); the mutations check the caller's
  * jurisdiction themselves, inside the transaction and before anything changes.
  */
+import DataLoader from 'dataloader';
 import { BadUserInputError, ForbiddenError } from '../errors';
 import { firstArg, gridCodeArg } from '../graphql/arguments';
 import { connection, decodeCursor } from '../graphql/connections';
@@ -12,6 +13,7 @@ import { RunStore } from '../reconcile/run';
 import {
   TaskStore,
   TransitionError,
+  type DiscrepancyEvent,
   type DiscrepancyRow,
   type TaskAction,
   type TaskState,
@@ -26,6 +28,25 @@ type DiscrepancyNode = DiscrepancyRow & { readonly gridCode: string };
 const node = (row: DiscrepancyRow): DiscrepancyNode => ({ ...row, gridCode: row.scopeCode });
 
 const tasks = (ctx: RequestContext): TaskStore => new TaskStore(ctx.hub.store);
+
+interface GridReportNode {
+  readonly gridCode: string;
+  counts(): ReturnType<TaskStore['report']>;
+}
+
+/** Each request's batch loader of task events: one query for every task of a page. */
+const eventLoaders = new WeakMap<RequestContext, DataLoader<string, DiscrepancyEvent[]>>();
+const eventsOf = (ctx: RequestContext): DataLoader<string, DiscrepancyEvent[]> => {
+  let loader = eventLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader(async (ids) => {
+      const byId = await tasks(ctx).events(ids);
+      return ids.map((id) => byId.get(id) ?? []);
+    });
+    eventLoaders.set(ctx, loader);
+  }
+  return loader;
+};
 
 /** A code prefix (grid, community, street or district): digits, 6 to 14 of them. */
 function scopeArg(value: string | null | undefined): string | null {
@@ -112,7 +133,12 @@ export const ReconciliationQuery = {
     );
     return { ...connection('discrepancy', rows.map(node), first, (r) => r.id), totalCount: total };
   },
-  gridReport: async (_: unknown, a: { gridCode: string }) => ({ gridCode: gridCodeArg(a.gridCode) }),
+  gridReport: (_: unknown, a: { gridCode: string }, ctx: RequestContext): GridReportNode => {
+    const gridCode = gridCodeArg(a.gridCode);
+    let counts: ReturnType<TaskStore['report']> | null = null;
+    // One query for all of the report's counts, and none unless a count is asked for.
+    return { gridCode, counts: () => (counts ??= tasks(ctx).report(gridCode)) };
+  },
   reconciliationRuns: async (
     _: unknown,
     a: { first?: number | null; after?: string | null },
@@ -150,27 +176,20 @@ export const Discrepancy = {
   detail: (d: DiscrepancyNode) => JSON.stringify(d.detail),
   overdue: (d: DiscrepancyNode) =>
     (d.status === 'OPEN' || d.status === 'ASSIGNED') && Date.parse(d.dueAt) < Date.now(),
-  events: async (d: DiscrepancyNode, _args: unknown, ctx: RequestContext) =>
-    (await tasks(ctx).events([d.id])).get(d.id) ?? [],
+  events: (d: DiscrepancyNode, _args: unknown, ctx: RequestContext) => eventsOf(ctx).load(d.id),
 };
 
 export const GridReport = {
-  grid: (r: { gridCode: string }, _args: unknown, ctx: RequestContext) => ctx.loaders.grids.load(r.gridCode),
-  byKind: async (r: { gridCode: string }, _args: unknown, ctx: RequestContext) =>
-    (await tasks(ctx).report(r.gridCode)).byRule,
-  byStatus: async (r: { gridCode: string }, _args: unknown, ctx: RequestContext) =>
-    (await tasks(ctx).report(r.gridCode)).byStatus,
-  bySeverity: async (r: { gridCode: string }, _args: unknown, ctx: RequestContext) =>
-    (await tasks(ctx).report(r.gridCode)).bySeverity,
-  open: async (r: { gridCode: string }, _args: unknown, ctx: RequestContext) =>
-    (await tasks(ctx).report(r.gridCode)).byStatus
-      .filter((s) => s.key !== 'CLOSED')
-      .reduce((n, s) => n + s.count, 0),
-  overdue: async (r: { gridCode: string }, _args: unknown, ctx: RequestContext) =>
-    (await tasks(ctx).report(r.gridCode)).overdue,
-  overdueTasks: async (r: { gridCode: string }, a: { first?: number | null }, ctx: RequestContext) =>
+  grid: (r: GridReportNode, _args: unknown, ctx: RequestContext) => ctx.loaders.grids.load(r.gridCode),
+  byKind: async (r: GridReportNode) => (await r.counts()).byRule,
+  byStatus: async (r: GridReportNode) => (await r.counts()).byStatus,
+  bySeverity: async (r: GridReportNode) => (await r.counts()).bySeverity,
+  open: async (r: GridReportNode) =>
+    (await r.counts()).byStatus.filter((s) => s.key !== 'CLOSED').reduce((n, s) => n + s.count, 0),
+  overdue: async (r: GridReportNode) => (await r.counts()).overdue,
+  overdueTasks: async (r: GridReportNode, a: { first?: number | null }, ctx: RequestContext) =>
     (await tasks(ctx).overdue(r.gridCode, firstArg(a.first))).map(node),
-  stats: (r: { gridCode: string }, args: unknown, ctx: RequestContext) => Grid.stats(r as never, args, ctx),
+  stats: (r: GridReportNode, args: unknown, ctx: RequestContext) => Grid.stats(r as never, args, ctx),
 };
 
 export const ReconciliationRun = {

@@ -335,75 +335,73 @@ export class HubStore {
     const ofRecords = (alias: string): string =>
       `${alias}.department = k.d AND ${alias}.record_type = k.rt AND ${alias}.source_id = k.sid`;
     const keys = 'unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)';
-    {
+    await client.query(
+      `DELETE FROM ${this.t('crosswalk')} c USING ${keys} WHERE ${ofRecords('c')} AND c.method <> 'MANUAL'`,
+      recParams,
+    );
+    await client.query(
+      `DELETE FROM ${this.t('unresolved_reference')} c USING ${keys} WHERE ${ofRecords('c')}`,
+      recParams,
+    );
+    if (rows.length > 0) {
       await client.query(
-        `DELETE FROM ${this.t('crosswalk')} c USING ${keys} WHERE ${ofRecords('c')} AND c.method <> 'MANUAL'`,
-        recParams,
-      );
-      await client.query(
-        `DELETE FROM ${this.t('unresolved_reference')} c USING ${keys} WHERE ${ofRecords('c')}`,
-        recParams,
-      );
-      if (rows.length > 0) {
-        await client.query(
-          `INSERT INTO ${this.t('crosswalk')} (department, record_type, source_id, role, entity_type, entity_key, method,
+        `INSERT INTO ${this.t('crosswalk')} (department, record_type, source_id, role, entity_type, entity_key, method,
              confidence, matcher_version, valid_from, valid_to, source_updated_at)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                                 $8::numeric[], $9::text[], $10::date[], $11::date[], $12::timestamptz[])
            ON CONFLICT (department, record_type, source_id, role, entity_type, entity_key) DO NOTHING`,
-          [
-            col('department'),
-            col('recordType'),
-            col('sourceId'),
-            col('role'),
-            col('entityType'),
-            col('entityKey'),
-            col('method'),
-            col('confidence'),
-            col('matcherVersion'),
-            col('validFrom'),
-            col('validTo'),
-            col('sourceUpdatedAt'),
-          ],
-        );
-        await this.registerEntities(client, rows);
-      }
-      if (unresolved.length > 0) {
-        const u = <K extends keyof UnresolvedReference>(k: K): Array<UnresolvedReference[K] | null> =>
-          unresolved.map((r) => r[k] ?? null);
-        await client.query(
-          `INSERT INTO ${this.t('unresolved_reference')} (department, record_type, source_id, role, entity_type, raw_value,
+        [
+          col('department'),
+          col('recordType'),
+          col('sourceId'),
+          col('role'),
+          col('entityType'),
+          col('entityKey'),
+          col('method'),
+          col('confidence'),
+          col('matcherVersion'),
+          col('validFrom'),
+          col('validTo'),
+          col('sourceUpdatedAt'),
+        ],
+      );
+      await this.registerEntities(client, rows);
+    }
+    if (unresolved.length > 0) {
+      const u = <K extends keyof UnresolvedReference>(k: K): Array<UnresolvedReference[K] | null> =>
+        unresolved.map((r) => r[k] ?? null);
+      await client.query(
+        `INSERT INTO ${this.t('unresolved_reference')} (department, record_type, source_id, role, entity_type, raw_value,
              reason, decision, claimed_key, linked_key, candidates)
            SELECT d, rt, sid, role, et, raw, reason, decision, claimed, linked, candidates::jsonb
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                          $9::text[], $10::text[], $11::text[])
                   AS k(d, rt, sid, role, et, raw, reason, decision, claimed, linked, candidates)
            ON CONFLICT DO NOTHING`,
-          [
-            u('department'),
-            u('recordType'),
-            u('sourceId'),
-            u('role'),
-            u('entityType'),
-            u('rawValue'),
-            u('reason'),
-            u('decision'),
-            u('claimedKey'),
-            u('linkedKey'),
-            unresolved.map((r) => JSON.stringify(r.candidates ?? [])),
-          ],
-        );
-      }
-      // A manual decision outranks whatever the matchers just decided for that reference.
-      for (const table of ['crosswalk', 'unresolved_reference']) {
-        await client.query(
-          `DELETE FROM ${this.t(table)} c USING ${this.t('manual_decision')} m, ${keys}
+        [
+          u('department'),
+          u('recordType'),
+          u('sourceId'),
+          u('role'),
+          u('entityType'),
+          u('rawValue'),
+          u('reason'),
+          u('decision'),
+          u('claimedKey'),
+          u('linkedKey'),
+          unresolved.map((r) => JSON.stringify(r.candidates ?? [])),
+        ],
+      );
+    }
+    // A manual decision outranks whatever the matchers just decided for that reference.
+    for (const table of ['crosswalk', 'unresolved_reference']) {
+      await client.query(
+        `DELETE FROM ${this.t(table)} c USING ${this.t('manual_decision')} m, ${keys}
             WHERE ${ofRecords('m')} AND c.department = m.department AND c.record_type = m.record_type
               AND c.source_id = m.source_id AND c.role = m.role AND c.entity_type = m.entity_type
               ${table === 'crosswalk' ? "AND c.method <> 'MANUAL'" : ''}`,
-          recParams,
-        );
-      }
+        recParams,
+      );
     }
   }
 

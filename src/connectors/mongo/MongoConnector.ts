@@ -167,33 +167,27 @@ export class MongoConnector implements Connector {
     );
   }
 
-  async *keys(recordType: string, batchSize: number): AsyncIterable<string[]> {
+  keys(recordType: string, batchSize: number): AsyncIterable<string[]> {
     const key = this.mapping.records[recordType]!.key;
-    const cursor = this.collection(recordType).find({}, { projection: { [key]: 1 }, batchSize });
-    try {
-      let batch: string[] = [];
-      for await (const doc of cursor) {
-        batch.push(String(doc[key]));
-        if (batch.length >= batchSize) {
-          this.trips++;
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length > 0) yield batch;
-    } catch (err) {
-      throw new DepartmentError(this.department, (err as Error).message, { cause: err });
-    } finally {
-      await cursor.close().catch(() => undefined);
-    }
+    return this.batches(recordType, { [key]: 1 }, batchSize, (doc) => String(doc[key]));
   }
 
-  async *readAll(recordType: string, batchSize: number): AsyncIterable<SourceRecord[]> {
-    const cursor = this.collection(recordType).find({}, { batchSize });
+  readAll(recordType: string, batchSize: number): AsyncIterable<SourceRecord[]> {
+    return this.batches(recordType, undefined, batchSize, (doc) => mapRecord(this.mapping, recordType, doc));
+  }
+
+  /** Every document of the type through one cursor, mapped, in batches of `batchSize`. */
+  private async *batches<T>(
+    recordType: string,
+    projection: Document | undefined,
+    batchSize: number,
+    map: (doc: Document) => T,
+  ): AsyncIterable<T[]> {
+    const cursor = this.collection(recordType).find({}, { projection, batchSize });
     try {
-      let batch: SourceRecord[] = [];
+      let batch: T[] = [];
       for await (const doc of cursor) {
-        batch.push(mapRecord(this.mapping, recordType, doc));
+        batch.push(map(doc));
         if (batch.length >= batchSize) {
           this.trips++;
           yield batch;
