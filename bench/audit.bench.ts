@@ -387,13 +387,19 @@ function entryOf(i: number): AuditEntry {
   };
 }
 
-/** Each INSERT the writer sent: records committed before it (so batch sizes) and its duration. */
+/**
+ * Each batch's statement the writer sent (COPY or INSERT): records committed before it (so batch
+ * sizes) and its duration.
+ */
 interface Insert {
   readonly before: number;
   readonly ms: number;
 }
 
-/** The pool, with every INSERT timed; the writer's other statements pass through. */
+/**
+ * The pool, with every batch's statement timed: an INSERT, or a COPY from taking its client to
+ * releasing it. The writer's other statements and clients pass through.
+ */
 function tracedPool(pool: Pool, committed: () => number, inserts: Insert[]): Pool {
   const query = async (text: string, values?: unknown[]) => {
     if (!text.trimStart().startsWith('INSERT')) return pool.query(text, values);
@@ -403,7 +409,28 @@ function tracedPool(pool: Pool, committed: () => number, inserts: Insert[]): Poo
     inserts.push({ before, ms: performance.now() - t0 });
     return r;
   };
-  return Object.assign(Object.create(pool) as Pool, { query });
+  const connect = async () => {
+    const before = committed();
+    const t0 = performance.now();
+    const client = await pool.connect();
+    let copy = false;
+    const submit = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const release = client.release.bind(client);
+    // The pool gives each checkout its own release; the query wrapper is taken off again at release,
+    // so that the next checkout of the same client finds the driver's own.
+    return Object.assign(client, {
+      query: (...args: unknown[]) => {
+        copy ||= String((args[0] as { text?: unknown }).text ?? args[0]).startsWith('COPY');
+        return submit(...args);
+      },
+      release: (err?: Error | boolean) => {
+        if (copy) inserts.push({ before, ms: performance.now() - t0 });
+        Reflect.deleteProperty(client, 'query');
+        release(err);
+      },
+    });
+  };
+  return Object.assign(Object.create(pool) as Pool, { query, connect });
 }
 
 interface WriteRow {
@@ -415,8 +442,10 @@ interface WriteRow {
   readonly perSecond: number;
   readonly batches: number;
   readonly batch: { readonly median: number; readonly p90: number; readonly max: number };
+  /** How the writer sent its batches. */
+  readonly path: string;
   readonly insertMs: number;
-  /** Share of the wall time an INSERT was running (per writer). */
+  /** Share of the wall time a batch's statement was running (per writer). */
   readonly inInsert: number;
   /** CPU of this process (chaining, hashing, JSON) per record, µs. */
   readonly cpuUs: number;
@@ -503,6 +532,7 @@ async function writeRun(
     perSecond: count / (wall / 1000),
     batches: inserts.length,
     batch: { median: median(sizes), p90: quantile(sizes, 0.9), max: Math.max(...sizes) },
+    path: ws[0]!.path ?? '?',
     insertMs: median(inserts.map((x) => x.ms)),
     inInsert: inserts.reduce((s, x) => s + x.ms, 0) / wall / writers,
     cpuUs: (cpu.user + cpu.system) / count,
@@ -510,7 +540,7 @@ async function writeRun(
     latency: { median: median(lat), p99: quantile(lat, 0.99) },
   };
   log(
-    `  flush ${flushMs} ms, ${writers} writer(s), ${fmt(inFlight)} in flight: ${fmt(row.perSecond)} records/s; ${row.batches} batches (median ${fmt(row.batch.median)}, max ${fmt(row.batch.max)}), INSERT median ${row.insertMs.toFixed(1)} ms, ${pct(row.inInsert)} of the time in INSERT; CPU ${row.cpuUs.toFixed(0)} µs/record, machine ${pct(row.machine)} busy; latency median ${row.latency.median.toFixed(1)} ms, p99 ${row.latency.p99.toFixed(1)} ms`,
+    `  flush ${flushMs} ms, ${writers} writer(s), ${fmt(inFlight)} in flight: ${fmt(row.perSecond)} records/s; ${row.batches} batches (median ${fmt(row.batch.median)}, max ${fmt(row.batch.max)}), ${row.path} median ${row.insertMs.toFixed(1)} ms, ${pct(row.inInsert)} of the time in ${row.path}; CPU ${row.cpuUs.toFixed(0)} µs/record, machine ${pct(row.machine)} busy; latency median ${row.latency.median.toFixed(1)} ms, p99 ${row.latency.p99.toFixed(1)} ms`,
   );
   return row;
 }
@@ -822,13 +852,13 @@ async function main(): Promise<void> {
       `for the commit, append again (N in flight; "all" = every append at once). ${fmt(args.records)} records per run (1,000 per`,
       `caller at most, so fewer with 1 in flight), ${args.writeRounds} rounds over all configurations, every other round in reverse order`,
       '(the log grows run by run). records/s = records ÷ wall time until the last promise resolved, median of the rounds',
-      "(each round's in brackets); the other columns are of the median run. Batches and INSERT times are read off the",
-      "writer's INSERTs (one per batch); CPU is this process's per record (chaining, SHA-256, JSON, the pg client);",
+      "(each round's in brackets); the other columns are of the median run. Batches and statement times are read off the",
+      `writer's statements (one per batch, ${writes[0]?.path ?? '?'} on this server); CPU is this process's per record (chaining, SHA-256, JSON, the pg client);`,
       `machine = share of all ${cpus().length} cores busy (this process, PostgreSQL, anything else; /proc/stat); latency is append → commit.`,
       'With several writers (each its own chain, as several hub processes; one process here), callers are spread over',
-      'them round-robin, 1,000 in flight each, and "time in INSERT" is per writer.',
+      'them round-robin, 1,000 in flight each, and "time in statement" is per writer.',
       '',
-      '| flush delay | writers | in flight | records per run | records/s (rounds) | batches | batch size median / p90 / max | INSERT ms (median) | time in INSERT | CPU µs/record | machine busy | latency median / p99 ms |',
+      '| flush delay | writers | in flight | records per run | records/s (rounds) | batches | batch size median / p90 / max | statement ms (median) | time in statement | CPU µs/record | machine busy | latency median / p99 ms |',
       '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...writes.map(
         (w) =>

@@ -18,7 +18,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { GraphQLError } from 'graphql';
-import { copyRows, supportsCopy, type CopyColumn } from '../store/copy';
+import { copyEncoded, CopyEncoder, supportsCopy, type CopyColumn } from '../store/copy';
 import { chainWithText, genesisHash, type AuditEntry, type AuditRecord } from './record';
 
 export class AuditUnavailableError extends GraphQLError {
@@ -102,12 +102,14 @@ const copyRow = (r: AuditRecord): readonly unknown[] => [
 ];
 
 /** Records chained between two turns of the event loop. */
-const YIELD_EVERY = 200;
+const YIELD_EVERY = 50;
 
 interface Prepared {
   readonly records: AuditRecord[];
   /** The batch as the JSON array the INSERT reads; null on the COPY path, which needs none. */
   readonly json: string | null;
+  /** The batch as COPY text, on the COPY path. */
+  readonly copy: CopyEncoder | null;
 }
 
 interface Pending {
@@ -284,7 +286,10 @@ export class AuditWriter {
       );
     }
     this.writePath ??= (await supportsCopy(this.pool)) ? 'COPY' : 'INSERT';
-    const json = this.writePath === 'INSERT';
+    // Encoded here, while the previous batch is in the store, not once its turn has come. One chunk
+    // for the batch: the COPY stream waits for the socket to drain between chunks, and each wait is
+    // a turn of an event loop busy chaining the next batch.
+    const copy = this.writePath === 'COPY' ? new CopyEncoder(COPY_COLUMNS, Number.POSITIVE_INFINITY) : null;
     let head = this.head ?? (await this.readHead());
     const records: AuditRecord[] = [];
     const rows: string[] = [];
@@ -293,21 +298,22 @@ export class AuditWriter {
       // each record is serialised once. COPY sends the record's own values instead.
       const { record, text } = chainWithText(e, this.writer, head.seq + 1, head.hash);
       records.push(record);
-      if (json) rows.push(`${text.slice(0, -1)},"hash":"${record.hash}"}`);
+      if (copy) copy.add(copyRow(record));
+      else rows.push(`${text.slice(0, -1)},"hash":"${record.hash}"}`);
       head = record;
       // Let the previous batch's statement go out and its result come in while this one is chained.
       if (records.length % YIELD_EVERY === 0) await new Promise(setImmediate);
     }
     this.head = head;
-    return { records, json: json ? `[${rows.join(',')}]` : null };
+    return { records, json: copy ? null : `[${rows.join(',')}]`, copy };
   }
 
   /** One statement, so the batch commits whole or not at all. */
-  private async insert({ records, json }: Prepared): Promise<void> {
-    if (json === null) {
+  private async insert({ json, copy }: Prepared): Promise<void> {
+    if (copy) {
       const client = await this.pool.connect();
       try {
-        await copyRows(client, `"${this.schema}".audit_log`, COPY_COLUMNS, records.map(copyRow));
+        await copyEncoded(client, `"${this.schema}".audit_log`, copy);
       } catch (err) {
         // A connection that failed in the middle of a COPY is not given back to the pool.
         client.release(err as Error);
