@@ -61,6 +61,8 @@ export interface RunOptions {
 
 export interface RunStages {
   sync?: Partial<Record<Department, DepartmentSync>>;
+  /** The tables analysed after the sync (none when it changed nothing). */
+  statistics?: { tables: readonly string[]; ms: number };
   pairs?: { linked: number; ms: number };
   rules?: Record<string, RuleOutcome>;
 }
@@ -294,6 +296,12 @@ async function execute(
     }
     emit({ type: 'stage', stage: 'sync', ms: Date.now() - t });
     await runs.saveStages(runId, stages);
+
+    t = Date.now();
+    const changed = Object.values(synced.departments).some((s) => s.read + s.deleted > 0);
+    stages.statistics = { tables: changed ? await facts.analyze() : [], ms: 0 };
+    stages.statistics.ms = Date.now() - t;
+    emit({ type: 'stage', stage: 'statistics', ms: stages.statistics.ms });
 
     t = Date.now();
     stages.pairs = { linked: await facts.linkAwaitingPairs(), ms: 0 };

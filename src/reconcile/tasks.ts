@@ -106,6 +106,9 @@ const toRow = (r: Record<string, unknown>): DiscrepancyRow => ({
 const COLUMNS = `id, rule, severity, status, entity_type, entity_key, department, record_type, source_id, house_code,
   scope_code, detail, assignee, detected_at, due_at, closed_at, close_reason`;
 
+/** Memory for each sort or hash of the detection transaction. */
+const DETECT_WORK_MEM = '64MB';
+
 export class TaskStore {
   constructor(private readonly hub: HubStore) {}
 
@@ -127,6 +130,9 @@ export class TaskStore {
     onRule?: (rule: RuleName, outcome: RuleOutcome) => void,
   ): Promise<Record<string, RuleOutcome>> {
     return this.hub.transaction(async (client) => {
+      // The rules sort and hash whole mirror tables; with the default 4 MB a sort of 200,000
+      // persons' registrations spills to disk. For this transaction only, one run at a time.
+      await client.query(`SET LOCAL work_mem = '${DETECT_WORK_MEM}'`);
       await client.query(
         `CREATE TEMP TABLE detected (rule text, entity_type text, entity_key text, department text, record_type text,
            source_id text, house_code text, detail jsonb, route_code text) ON COMMIT DROP`,

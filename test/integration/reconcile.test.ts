@@ -232,7 +232,21 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('reconciliation (%s
       [first.runId],
     );
     expect(runRow!.status).toBe('SUCCEEDED');
-    expect(Object.keys(runRow!.stages)).toEqual(expect.arrayContaining(['sync', 'pairs', 'rules']));
+    expect(Object.keys(runRow!.stages)).toEqual(
+      expect.arrayContaining(['sync', 'statistics', 'pairs', 'rules']),
+    );
+    // The planner knows what the sync wrote: the row counts it plans with are the tables' own.
+    expect(first.stages.statistics!.tables).toEqual(
+      expect.arrayContaining(['source_fact', 'crosswalk', 'person_claim']),
+    );
+    for (const table of first.stages.statistics!.tables) {
+      const [planned] = await q<{ n: number }>(
+        `SELECT reltuples::int AS n FROM pg_class WHERE oid = $1::regclass`,
+        [t(table)],
+      );
+      const [actual] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM ${t(table)}`);
+      expect([table, planned!.n]).toEqual([table, actual!.n]);
+    }
     reference = await snapshot();
   });
 
@@ -244,6 +258,7 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('reconciliation (%s
       expect(d!.read).toBe(0);
       expect(d!.deleted).toBe(0);
     }
+    expect(again.stages.statistics!.tables).toEqual([]);
     for (const o of Object.values(again.stages.rules!)) {
       expect(o.opened).toBe(0);
       expect(o.closed).toBe(0);
