@@ -1,4 +1,8 @@
-import { buildAddressBase, type BaseHouseRow } from '../../src/resolution/matcher/addressBase';
+import {
+  buildAddressBase,
+  holdsUnchanged,
+  type BaseHouseRow,
+} from '../../src/resolution/matcher/addressBase';
 import { createHouseResolver } from '../../src/resolution/matcher/houseResolver';
 import { addressInputProblem, matchAddress } from '../../src/resolution/matcher/matchAddress';
 
@@ -232,5 +236,21 @@ describe('house resolver', () => {
     const r = resolve('44030500', text);
     expect(r.link).toMatchObject({ houseCode: right, method: 'ADDRESS_MATCH' });
     expect(r.review).toMatchObject({ decision: 'INVALID_KEY' });
+  });
+});
+
+describe('holdsUnchanged', () => {
+  it('holds a house record changed in nothing the matcher reads, and no other', () => {
+    for (const r of rows) expect([r.houseCode, holdsUnchanged(base, r)]).toEqual([r.houseCode, true]);
+    const first = rows[0]!;
+    // Written differently but the same once normalised: full-width digits, spaces.
+    expect(holdsUnchanged(base, { ...first, doorNumber: '１８号', compound: '海岸 花园' })).toBe(true);
+    expect(holdsUnchanged(base, { ...first, room: '503' })).toBe(false);
+    expect(holdsUnchanged(base, { ...first, unit: '2单元' })).toBe(false);
+    expect(holdsUnchanged(base, { ...first, building: '9栋' })).toBe(false);
+    expect(holdsUnchanged(base, { ...first, compound: '椰风雅苑' })).toBe(false);
+    expect(holdsUnchanged(base, { ...first, address: `${first.address}（改）` })).toBe(false);
+    expect(holdsUnchanged(base, { ...first, inUse: false })).toBe(false);
+    expect(holdsUnchanged(base, { ...first, houseCode: `${G1}00009010501` })).toBe(false);
   });
 });

@@ -96,6 +96,47 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else if (!list.includes(value)) list.push(value);
 }
 
+/** A row's site levels, normalised as a Site holds them. */
+function siteLevels(row: BaseHouseRow): SiteLevels {
+  return {
+    district: clean(row.district),
+    street: clean(row.street),
+    community: clean(row.community),
+    road: clean(row.road),
+    doorNumber: levelNumber(row.doorNumber, DOOR_MARKER),
+    compound: clean(row.compound),
+  };
+}
+
+/** A row's house levels, normalised as a BaseHouse holds them. */
+function houseLevels(row: BaseHouseRow): Omit<BaseHouse, 'houseCode' | 'building'> {
+  return {
+    unit: levelNumber(row.unit, UNIT_MARKER),
+    floor: levelNumber(row.floor, /层|楼/u),
+    room: clean(row.room)?.toUpperCase() ?? null,
+    address: row.address,
+    inUse: row.inUse,
+  };
+}
+
+/**
+ * Whether the base already holds this row as it is: the house, its levels, its building number and
+ * its site. A house record changed in nothing the matcher reads (its area, its owner) leaves the
+ * base as it was; any other change needs the base built again.
+ */
+export function holdsUnchanged(base: AddressBase, row: BaseHouseRow): boolean {
+  const house = base.houses.get(row.houseCode);
+  if (house === undefined) return false;
+  const levels = houseLevels(row);
+  const site = siteLevels(row);
+  const building = house.building;
+  return (
+    (Object.keys(levels) as Array<keyof typeof levels>).every((k) => levels[k] === house[k]) &&
+    (Object.keys(site) as Array<keyof SiteLevels>).every((k) => site[k] === building.site[k]) &&
+    building.number === (levelNumber(row.building, BUILDING_MARKER) ?? '')
+  );
+}
+
 /** Builds the indexes in one pass; rows may come in any order, e.g. streamed from a connector. */
 export class AddressBaseBuilder {
   private readonly houses = new Map<string, BaseHouse>();
@@ -117,15 +158,7 @@ export class AddressBaseBuilder {
       this.buildings.set(buildingCode, building);
       if (!site.buildings.has(number)) site.buildings.set(number, building);
     }
-    const house: BaseHouse = {
-      houseCode: row.houseCode,
-      unit: levelNumber(row.unit, UNIT_MARKER),
-      floor: levelNumber(row.floor, /层|楼/u),
-      room: clean(row.room)?.toUpperCase() ?? null,
-      address: row.address,
-      inUse: row.inUse,
-      building,
-    };
+    const house: BaseHouse = { houseCode: row.houseCode, ...houseLevels(row), building };
     building.houses.push(house);
     this.houses.set(row.houseCode, house);
     if (row.address !== '') {
@@ -135,14 +168,7 @@ export class AddressBaseBuilder {
   }
 
   private site(row: BaseHouseRow): Site {
-    const parts = {
-      district: clean(row.district),
-      street: clean(row.street),
-      community: clean(row.community),
-      road: clean(row.road),
-      doorNumber: levelNumber(row.doorNumber, DOOR_MARKER),
-      compound: clean(row.compound),
-    };
+    const parts = siteLevels(row);
     const key = Object.values(parts).join('\u0000');
     let site = this.sites.get(key);
     if (site === undefined) {
