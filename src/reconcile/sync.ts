@@ -12,7 +12,7 @@ import type { Connectors } from '../connectors/createConnectors';
 import type { SourceRecord } from '../connectors/SourceRecord';
 import { readingOrder } from '../resolution/buildCrosswalk';
 import { AWAITING_PAIR, extractLinks, type Link, type UnresolvedReference } from '../resolution/extractLinks';
-import { AddressBaseBuilder, type AddressBase } from '../resolution/matcher/addressBase';
+import { AddressBaseBuilder, holdsUnchanged, type AddressBase } from '../resolution/matcher/addressBase';
 import {
   claimedCodeResolver,
   createHouseResolver,
@@ -69,6 +69,8 @@ export interface SyncResult {
 class BaseSource {
   private base: AddressBase | null;
   private builder: AddressBaseBuilder | null = null;
+  /** A changed house record the base does not hold as it now is. */
+  private outdated = false;
   private resolving: Promise<HouseResolver> | null = null;
 
   constructor(
@@ -87,20 +89,27 @@ class BaseSource {
     this.builder = new AddressBaseBuilder();
   }
 
+  /** House records read: added to the base being built, or checked against the base in hand. */
   feed(batch: readonly SourceRecord[]): void {
-    if (this.builder === null) return;
     for (const rec of batch) {
       const row = baseRowOf(rec);
-      if (row !== null) this.builder.add(row);
+      if (row === null) continue;
+      if (this.builder !== null) this.builder.add(row);
+      else if (this.base !== null && !holdsUnchanged(this.base, row)) this.outdated = true;
     }
   }
 
-  /** The house records are read: a base built from them takes over; changed houses force a reload. */
-  housesRead(changed: boolean): void {
+  /**
+   * The house records are read: a base built from them takes over. A base in hand stays unless a
+   * changed record differs from it in what the matcher reads, or houses were deleted: then it is
+   * loaded again when next needed.
+   */
+  housesRead(dropBase: boolean): void {
     if (this.builder !== null) {
       this.base = this.builder.build();
       this.builder = null;
-    } else if (changed) this.base = null;
+    } else if (this.outdated || dropBase) this.base = null;
+    this.outdated = false;
     this.resolving = null;
   }
 
@@ -178,15 +187,19 @@ async function syncRecordType(
 ): Promise<RecordTypeSync> {
   const stats: RecordTypeSync = { read: 0, deleted: 0, links: 0, unresolved: 0, from, to: from };
   const department = connector.department;
+  // Every record is read again: the detection after it evaluates the rules over the whole mirror.
+  if (from === null) await o.facts.needCompleteDetection(`first sync of ${department}.${recordType}`);
   const total = await connector.count(recordType, from);
   o.onProgress?.({ department, recordType, done: 0, total });
   if (isHouses && from === null) base.startBuilding();
-  // House records refer to no house: they need no address base, and must not wait for one.
-  const resolveHouse = isHouses ? claimedCodeResolver : await base.resolve();
+  // House records refer to no house: they need no address base, and must not wait for one. Others
+  // wait for it only once a record has changed.
+  let resolveHouse: HouseResolver | null = isHouses ? claimedCodeResolver : null;
   // One page is written while the next is read and resolved, so the store's work overlaps ours.
   let writing: Promise<void> = Promise.resolve();
   for await (const page of connector.scan(recordType, from, o.batchSize)) {
     if (isHouses) base.feed(page.records);
+    resolveHouse ??= await base.resolve();
     const batch = resolvePage(page.records, mapping, resolveHouse, pairs);
     await writing;
     writing = o.facts.write(batch, { department, recordType, ...page.watermark, runId: o.runId });
@@ -199,7 +212,6 @@ async function syncRecordType(
     o.onProgress?.({ department, recordType, done: stats.read, total: Math.max(total, stats.read) });
   }
   await writing;
-  if (isHouses) base.housesRead(stats.read > 0);
   // The mirror holds every record the source ever had since the last full comparison: more rows
   // than the source means some were deleted there.
   const [sourceCount, mirrorCount] = await Promise.all([
@@ -224,6 +236,7 @@ async function syncRecordType(
     }
     stats.deleted = gone.length;
   }
+  if (isHouses) base.housesRead(stats.deleted > 0);
   return stats;
 }
 
