@@ -40,7 +40,26 @@ const ANALYZED = [
 const wmKey = (department: string, recordType: string): string => `${department}\u0000${recordType}`;
 
 export class FactStore {
+  /** Whether writes note what they change for an incremental detection (see prepareScope). */
+  private recordScope = false;
+
   constructor(private readonly hub: HubStore) {}
+
+  /**
+   * Reads whether the next detection is complete anyway: then the writes of this run need not note
+   * what they change (a full run would otherwise note every record of every department).
+   */
+  async prepareScope(): Promise<boolean> {
+    this.recordScope = !(await this.hub.detectionState()).completeNeeded;
+    return this.recordScope;
+  }
+
+  /** Makes the next detection complete, e.g. before a first sync that reads every record again. */
+  async needCompleteDetection(reason: string): Promise<void> {
+    if (!this.recordScope) return;
+    await this.hub.needCompleteDetection(reason);
+    this.recordScope = false;
+  }
 
   private t(table: string): string {
     return `"${this.hub.schema}".${table}`;
@@ -81,9 +100,12 @@ export class FactStore {
     batch: SyncBatch,
     watermark: (RecordKey & Watermark & { runId: number }) | null,
   ): Promise<void> {
+    const scope = this.recordScope;
     await this.hub.transaction(async (client) => {
+      if (scope) await this.hub.touchRecords(client, batch.records);
       await this.hub.replaceLinksWith(client, batch.records, batch.links, batch.unresolved);
       await this.replaceFacts(client, batch);
+      if (scope) await this.hub.touchRecords(client, batch.records);
       if (batch.pairs.length > 0) {
         await client.query(
           `INSERT INTO ${this.t('registration_pair')} (registration_number, uscc)
@@ -244,9 +266,17 @@ export class FactStore {
            LEFT JOIN ${this.t('source_fact')} f
              ON f.department = u.department AND f.record_type = u.record_type AND f.source_id = u.source_id
           WHERE u.reason = $1
-         ON CONFLICT DO NOTHING`,
+         ON CONFLICT DO NOTHING
+         RETURNING department, record_type, source_id`,
         [AWAITING_PAIR, EXACT_KEY_MATCHER_VERSION],
       );
+      if (this.recordScope) {
+        const rows = linked.rows as Array<{ department: string; record_type: string; source_id: string }>;
+        await this.hub.touchRecords(
+          client,
+          rows.map((r) => ({ department: r.department, recordType: r.record_type, sourceId: r.source_id })),
+        );
+      }
       await client.query(
         `INSERT INTO ${this.t('canonical_entity')} (entity_type, entity_key)
          SELECT DISTINCT u.entity_type, p.uscc FROM ${this.t('unresolved_reference')} u

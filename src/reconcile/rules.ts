@@ -35,18 +35,72 @@ export interface RuleParams {
   readonly maxResidentsPerSquareMetre: number;
 }
 
+/**
+ * What changed since the last detection (see migration 005): an incremental detection evaluates each
+ * rule only where these predicates hold. In a complete detection every predicate is TRUE.
+ */
+export interface Scope {
+  /** The SQL expression is the key of a changed entity: PERSON, HOUSE, or HOUSE_RECORD (a house record's code). */
+  entity(type: ChangedEntity, expr: string): string;
+  /** The record joined under this alias changed. */
+  record(alias: string): string;
+}
+
+export type ChangedEntity = 'PERSON' | 'HOUSE' | 'HOUSE_RECORD';
+
+/** Every rule over the whole mirror. */
+export const COMPLETE: Scope = { entity: () => 'TRUE', record: () => 'TRUE' };
+
+/** The changes in the temporary tables `changed_entity` and `changed_record` of a detection. */
+export const CHANGED: Scope = {
+  entity: (type, expr) =>
+    `${expr} IN (SELECT ce.entity_key FROM pg_temp.changed_entity ce WHERE ce.entity_type = '${type}')`,
+  record: (a) =>
+    `(${a}.department, ${a}.record_type, ${a}.source_id) IN
+       (SELECT cr.department, cr.record_type, cr.source_id FROM pg_temp.changed_record cr)`,
+};
+
+/**
+ * Which discrepancies an evaluation restricted to the changes answers for: those whose entity
+ * (PERSON, HOUSE: a changed entity of that type; HOUSE_RECORD: a house whose record changed), whose
+ * house (TASK_HOUSE) or whose record (RECORD) changed. Everything else a rule finds can only change
+ * through one of these, so its task stays as it is; a task in scope that is not found again closes.
+ */
+export type Answers = 'PERSON' | 'HOUSE' | 'HOUSE_RECORD' | 'TASK_HOUSE' | 'RECORD';
+
 export interface RuleSpec {
   readonly name: RuleName;
   readonly label: string;
   /** The departments whose facts the rule reads: it is skipped until each has been synced once. */
   readonly needs: readonly Department[];
+  /** What the statement, restricted to a scope, answers for (see Answers). */
+  readonly answers: readonly Answers[];
   /**
    * The statement. Parameters: $1::date the run's date; $2 the rule's own value, when it has one. Columns,
    * in order: entity_type, entity_key, department, record_type, source_id, house_code, detail and
-   * route_code (a grid code to send the task to when no house is known, or NULL).
+   * route_code (a grid code to send the task to when no house is known, or NULL). Restricted to `s`,
+   * it finds at least every discrepancy it answers for there.
    */
-  sql(t: (table: string) => string): string;
+  sql(t: (table: string) => string, s: Scope): string;
   param?(p: RuleParams): number;
+}
+
+/** The tasks (table alias `a`) that an evaluation of the rule restricted to `s` answers for. */
+export function answeredBy(rule: RuleSpec, s: Scope, a: string): string {
+  const one = (x: Answers): string => {
+    switch (x) {
+      case 'PERSON':
+      case 'HOUSE':
+        return `(${a}.entity_type = '${x}' AND ${s.entity(x, `${a}.entity_key`)})`;
+      case 'HOUSE_RECORD':
+        return `(${a}.entity_type = 'HOUSE' AND ${s.entity('HOUSE_RECORD', `${a}.entity_key`)})`;
+      case 'TASK_HOUSE':
+        return `(${a}.house_code IS NOT NULL AND ${s.entity('HOUSE', `${a}.house_code`)})`;
+      case 'RECORD':
+        return s.record(a);
+    }
+  };
+  return `(${rule.answers.map(one).join(' OR ')})`;
 }
 
 /** The record joined as `b` is the record of `a`. */
@@ -77,10 +131,13 @@ export const RULES: readonly RuleSpec[] = [
     name: 'DECEASED_BUT_ACTIVE',
     label: '已故人员仍有效登记',
     needs: ['civil'],
-    sql: (t) => `
+    answers: ['PERSON'],
+    sql: (t, s) => `
       WITH dead AS (
         SELECT subject_key AS person, min(event_date) AS died, min(source_id) AS death_record
-          FROM ${t('source_fact')} WHERE kind = 'DEATH' AND subject_key IS NOT NULL GROUP BY subject_key
+          FROM ${t('source_fact')}
+         WHERE kind = 'DEATH' AND subject_key IS NOT NULL AND ${s.entity('PERSON', 'subject_key')}
+         GROUP BY subject_key
       ), live AS (
         SELECT f.department, f.record_type, f.source_id, f.subject_key AS person, f.kind, f.status
           FROM dead d JOIN ${t('source_fact')} f ON f.subject_key = d.person
@@ -108,13 +165,14 @@ export const RULES: readonly RuleSpec[] = [
     name: 'UNREGISTERED_TENANT',
     label: '承租人未办理居住登记',
     needs: ['housing', 'police'],
-    sql: (t) => `
+    answers: ['PERSON'],
+    sql: (t, s) => `
       SELECT 'PERSON', tn.entity_key, f.department, f.record_type, f.source_id, h.entity_key,
              jsonb_build_object('leaseStart', f.valid_from, 'leaseEnd', f.valid_to), NULL::text
         FROM ${t('source_fact')} f
         JOIN ${t('crosswalk')} tn ON ${same('tn', 'f')} AND tn.role = 'TENANT' AND tn.entity_type = 'PERSON'
         JOIN ${t('crosswalk')} h ON ${same('h', 'f')} AND h.role = 'RENTED_HOUSE' AND h.entity_type = 'HOUSE'
-       WHERE ${LIVE_LEASE('f')} AND f.category = 'LIVING'
+       WHERE ${LIVE_LEASE('f')} AND f.category = 'LIVING' AND ${s.entity('PERSON', 'tn.entity_key')}
          AND NOT EXISTS (
            SELECT 1 FROM ${t('crosswalk')} r JOIN ${t('source_fact')} rf ON ${same('rf', 'r')}
             WHERE r.entity_type = 'HOUSE' AND r.entity_key = h.entity_key AND r.role IN ('RESIDENCE', 'CURRENT_HOUSE')
@@ -125,14 +183,16 @@ export const RULES: readonly RuleSpec[] = [
     label: '租约到期未注销居住登记',
     needs: ['housing', 'police'],
     param: (p) => p.staleAfterDays,
+    answers: ['PERSON'],
     // Set-based: every open registration and every lease of the same person at the same house are
     // joined once, not looked up per registration (which cost seconds at 200,000 persons).
-    sql: (t) => `
+    sql: (t, s) => `
       WITH reg AS (
         SELECT f.department, f.record_type, f.source_id, f.subject_key AS person, h.entity_key AS house
           FROM ${t('source_fact')} f
           JOIN ${t('crosswalk')} h ON ${same('h', 'f')} AND h.role = 'RESIDENCE' AND h.entity_type = 'HOUSE'
          WHERE f.kind = 'RESIDENCE_REGISTRATION' AND f.valid_to IS NULL AND f.subject_key IS NOT NULL
+           AND ${s.entity('PERSON', 'f.subject_key')}
       ), lease AS (
         SELECT lh.entity_key AS house, lf.department, lf.record_type, lf.source_id,
                coalesce(lf.valid_to, 'infinity'::date) AS ends
@@ -164,14 +224,15 @@ export const RULES: readonly RuleSpec[] = [
     name: 'RESIDENCE_MISMATCH',
     label: '登记住址与租住房屋不符',
     needs: ['housing', 'police'],
-    sql: (t) => `
+    answers: ['PERSON'],
+    sql: (t, s) => `
       WITH leased AS (
         SELECT tn.entity_key AS person, min(lh.entity_key) AS house, count(DISTINCT lh.entity_key) AS houses,
                min(lf.source_id) AS lease
           FROM ${t('source_fact')} lf
           JOIN ${t('crosswalk')} tn ON ${same('tn', 'lf')} AND tn.role = 'TENANT' AND tn.entity_type = 'PERSON'
           JOIN ${t('crosswalk')} lh ON ${same('lh', 'lf')} AND lh.role = 'RENTED_HOUSE' AND lh.entity_type = 'HOUSE'
-         WHERE ${LIVE_LEASE('lf')} AND lf.category = 'LIVING'
+         WHERE ${LIVE_LEASE('lf')} AND lf.category = 'LIVING' AND ${s.entity('PERSON', 'tn.entity_key')}
          GROUP BY tn.entity_key
       )
       SELECT 'PERSON', f.subject_key, f.department, f.record_type, f.source_id, h.entity_key,
@@ -179,14 +240,16 @@ export const RULES: readonly RuleSpec[] = [
         FROM ${t('source_fact')} f
         JOIN ${t('crosswalk')} h ON ${same('h', 'f')} AND h.role = 'RESIDENCE' AND h.entity_type = 'HOUSE'
         JOIN leased l ON l.person = f.subject_key AND l.houses = 1 AND l.house <> h.entity_key
-       WHERE f.kind = 'RESIDENCE_REGISTRATION' AND (f.valid_to IS NULL OR f.valid_to >= $1::date)`,
+       WHERE f.kind = 'RESIDENCE_REGISTRATION' AND (f.valid_to IS NULL OR f.valid_to >= $1::date)
+         AND ${s.entity('PERSON', 'f.subject_key')}`,
   },
   {
     name: 'WELFARE_WITH_BUSINESS',
     label: '低保对象经营大额企业',
     needs: ['civil', 'market'],
     param: (p) => p.registeredCapitalAbove,
-    sql: (t) => `
+    answers: ['PERSON'],
+    sql: (t, s) => `
       SELECT DISTINCT ON (a.department, a.record_type, a.source_id)
              'PERSON', a.subject_key, a.department, a.record_type, a.source_id, ${houseOf(t, 'a')},
              jsonb_build_object('entity', coalesce(e.subject_key, e.source_id), 'role', m.role,
@@ -196,24 +259,27 @@ export const RULES: readonly RuleSpec[] = [
                                 AND m.role IN ('LEGAL_REP', 'OPERATOR', 'SHAREHOLDER')
         JOIN ${t('source_fact')} e ON ${same('e', 'm')} AND e.kind = 'LEGAL_ENTITY' AND e.status = 'ACTIVE'
        WHERE a.kind = 'ALLOWANCE' AND a.category = 'SUBSISTENCE' AND a.status = 'ACTIVE' AND e.measure > $2
+         AND ${s.entity('PERSON', 'a.subject_key')}
        ORDER BY a.department, a.record_type, a.source_id, e.measure DESC, e.source_id`,
   },
   {
     name: 'ENTITY_ADDRESS_UNMATCHED',
     label: '法人住所无法匹配房屋',
     needs: ['market', 'civil'],
-    sql: (t) => `
+    answers: ['RECORD'],
+    sql: (t, s) => `
       SELECT 'LEGAL_ENTITY', coalesce(e.subject_key, e.source_id), e.department, e.record_type, e.source_id, NULL,
              jsonb_build_object('address', u.raw_value, 'reason', u.reason), NULL::text
         FROM ${t('source_fact')} e
         JOIN ${t('unresolved_reference')} u ON ${same('u', 'e')} AND u.role = 'REGISTERED_HOUSE'
-       WHERE e.kind = 'LEGAL_ENTITY' AND e.status = 'ACTIVE' AND u.decision = 'UNMATCHED'`,
+       WHERE e.kind = 'LEGAL_ENTITY' AND e.status = 'ACTIVE' AND u.decision = 'UNMATCHED' AND ${s.record('e')}`,
   },
   {
     name: 'ENTITY_AT_RESIDENTIAL',
     label: '法人登记于住宅且无经营租赁',
     needs: ['market', 'housing'],
-    sql: (t) => `
+    answers: ['TASK_HOUSE', 'RECORD'],
+    sql: (t, s) => `
       SELECT 'LEGAL_ENTITY', coalesce(e.subject_key, e.source_id), e.department, e.record_type, e.source_id,
              r.entity_key, jsonb_build_object('houseUse', hf.category), NULL::text
         FROM ${t('source_fact')} e
@@ -221,6 +287,7 @@ export const RULES: readonly RuleSpec[] = [
         JOIN ${t('source_fact')} hf ON hf.subject_key = r.entity_key AND hf.kind = 'HOUSE' AND hf.category = 'RESIDENTIAL'
        -- Business premises (经营场所) concern market entities; social organisations are non-profit.
        WHERE e.kind = 'LEGAL_ENTITY' AND e.status = 'ACTIVE' AND e.department = 'market'
+         AND (${s.record('e')} OR ${s.entity('HOUSE', 'r.entity_key')})
          AND NOT EXISTS (
            SELECT 1 FROM ${t('crosswalk')} bh
              JOIN ${t('source_fact')} bf ON ${same('bf', 'bh')} AND bf.kind = 'RENTAL' AND bf.category = 'BUSINESS'
@@ -231,12 +298,13 @@ export const RULES: readonly RuleSpec[] = [
     label: '房屋登记人数超标（群租风险）',
     needs: ['housing', 'police'],
     param: (p) => p.maxResidentsPerSquareMetre,
-    sql: (t) => `
+    answers: ['HOUSE'],
+    sql: (t, s) => `
       WITH residents AS (
         SELECT x.entity_key AS house, count(DISTINCT f.subject_key) AS n
           FROM ${t('crosswalk')} x JOIN ${t('source_fact')} f ON ${same('f', 'x')}
          WHERE x.entity_type = 'HOUSE' AND x.role IN ('RESIDENCE', 'CURRENT_HOUSE') AND f.subject_key IS NOT NULL
-           AND ${LIVE_REGISTRATION('f')}
+           AND ${LIVE_REGISTRATION('f')} AND ${s.entity('HOUSE', 'x.entity_key')}
          GROUP BY x.entity_key
       )
       SELECT 'HOUSE', h.subject_key, h.department, h.record_type, h.source_id, h.subject_key,
@@ -249,10 +317,12 @@ export const RULES: readonly RuleSpec[] = [
     name: 'IDENTITY_CONFLICT',
     label: '身份信息不一致',
     needs: ['police'],
-    sql: (t) => `
+    answers: ['PERSON', 'RECORD'],
+    sql: (t, s) => `
       WITH names AS (
         SELECT person_key, name, count(*) AS n, bool_or(department = 'police' AND role = 'SUBJECT') AS police
-          FROM ${t('person_claim')} WHERE person_key IS NOT NULL AND name IS NOT NULL
+          FROM ${t('person_claim')}
+         WHERE person_key IS NOT NULL AND name IS NOT NULL AND ${s.entity('PERSON', 'person_key')}
          GROUP BY person_key, name
       ), multi AS (
         SELECT person_key FROM names GROUP BY person_key HAVING count(*) > 1
@@ -271,10 +341,11 @@ export const RULES: readonly RuleSpec[] = [
           FROM ${t('person_claim')} c
          WHERE c.birth_date IS NOT NULL AND c.person_key IS NOT NULL
            AND c.birth_date <> to_date(substr(c.person_key, 7, 8), 'YYYYMMDD')
+           AND ${s.entity('PERSON', 'c.person_key')}
         UNION ALL
         SELECT c.department, c.record_type, c.source_id, c.raw_key, c.role,
                jsonb_build_object('field', 'idNumber', 'value', c.raw_key, 'problem', c.key_problem)
-          FROM ${t('person_claim')} c WHERE c.key_problem = 'BAD_CHECK_CHARACTER'
+          FROM ${t('person_claim')} c WHERE c.key_problem = 'BAD_CHECK_CHARACTER' AND ${s.record('c')}
       )
       SELECT 'PERSON', f.person, f.department, f.record_type, f.source_id, ${houseOf(t, 'f')},
              jsonb_build_object('roles', jsonb_agg(DISTINCT f.role), 'problems', jsonb_agg(f.problem)), NULL::text
@@ -285,11 +356,13 @@ export const RULES: readonly RuleSpec[] = [
     name: 'UNKNOWN_HOUSE_CODE',
     label: '房屋编码不在房屋库',
     needs: ['housing'],
-    sql: (t) => `
+    answers: ['HOUSE_RECORD', 'RECORD'],
+    sql: (t, s) => `
       SELECT 'HOUSE', f.house_claim, f.department, f.record_type, f.source_id, ${houseOf(t, 'f')},
              jsonb_build_object('claimed', f.house_claim), left(f.house_claim, 14)
         FROM ${t('source_fact')} f
        WHERE f.kind <> 'HOUSE' AND f.house_claim ~ '^[0-9]{25}$'
+         AND (${s.record('f')} OR ${s.entity('HOUSE_RECORD', 'f.house_claim')})
          AND NOT EXISTS (
            SELECT 1 FROM ${t('source_fact')} h WHERE h.subject_key = f.house_claim AND h.kind = 'HOUSE')`,
   },

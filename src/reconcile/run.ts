@@ -19,7 +19,7 @@ import { FactStore } from './factStore';
 import type { JobsConfig } from './jobsConfig';
 import type { RuleName } from './rules';
 import { syncDepartments, type DepartmentSync, type SyncProgress } from './sync';
-import { TaskStore, type RuleOutcome } from './tasks';
+import { TaskStore, type DetectionScopeReport, type RuleOutcome } from './tasks';
 
 export type RunMode = 'FULL' | 'INCREMENTAL';
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'FAILED' | 'INTERRUPTED';
@@ -65,6 +65,8 @@ export interface RunStages {
   statistics?: { tables: readonly string[]; ms: number };
   pairs?: { linked: number; ms: number };
   rules?: Record<string, RuleOutcome>;
+  /** Whether the rules ran over the whole mirror or only over what changed, and why. */
+  detection?: DetectionScopeReport;
 }
 
 export interface RunReport {
@@ -278,7 +280,11 @@ async function execute(
   let addressBase = o.addressBase ?? null;
   let status: RunStatus = 'FAILED';
   try {
-    if (o.mode === 'FULL') await facts.resetWatermarks(departments);
+    if (o.mode === 'FULL') {
+      await facts.resetWatermarks(departments);
+      await o.hub.needCompleteDetection('a full run');
+    }
+    await facts.prepareScope();
     let t = Date.now();
     const synced = await syncDepartments({
       connectors: o.connectors,
@@ -310,7 +316,7 @@ async function execute(
 
     t = Date.now();
     const districtCode = o.districtCode ?? (await runs.mainDistrict());
-    stages.rules = await new TaskStore(o.hub).detect(
+    const detection = await new TaskStore(o.hub).detect(
       runId,
       o.today,
       {
@@ -321,6 +327,8 @@ async function execute(
       },
       (rule, outcome) => emit({ type: 'rule', rule, outcome }),
     );
+    stages.rules = detection.rules;
+    stages.detection = detection.scope;
     emit({ type: 'stage', stage: 'rules', ms: Date.now() - t });
     status = errors.length > 0 ? 'PARTIAL' : 'SUCCEEDED';
   } catch (err) {

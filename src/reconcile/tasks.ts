@@ -8,7 +8,16 @@
  */
 import type { PoolClient } from 'pg';
 import type { HubStore } from '../store/HubStore';
-import { RULES, type RuleName, type RuleParams, type RuleSpec } from './rules';
+import {
+  answeredBy,
+  CHANGED,
+  COMPLETE,
+  RULES,
+  type RuleName,
+  type RuleParams,
+  type RuleSpec,
+  type Scope,
+} from './rules';
 
 export const TASK_STATES = ['OPEN', 'ASSIGNED', 'VERIFIED', 'DISMISSED', 'CLOSED'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -28,6 +37,21 @@ export interface DetectionConfig {
   readonly deadlineHours: Readonly<Record<1 | 2 | 3, number>>;
   /** The district every task falls back to (its 6-digit code). */
   readonly districtCode: string;
+}
+
+/** How a detection was scoped: every rule over the whole mirror, or only over what changed. */
+export interface DetectionScopeReport {
+  readonly complete: boolean;
+  /** Why it was complete (a full run, another day, other settings, ...). */
+  readonly reason: string | null;
+  /** The changed entities and records it was restricted to (incremental only). */
+  readonly entities: number;
+  readonly records: number;
+}
+
+export interface Detection {
+  readonly rules: Record<string, RuleOutcome>;
+  readonly scope: DetectionScopeReport;
 }
 
 export interface RuleOutcome {
@@ -122,13 +146,17 @@ export class TaskStore {
     return new Set(r.rows.map((x) => x.department));
   }
 
-  /** Runs the enabled rules and brings the tasks in line with what they found. */
+  /**
+   * Runs the enabled rules and brings the tasks in line with what they found. Complete when it must
+   * be (see whyComplete); otherwise each rule is evaluated only for the entities and records changed
+   * since the last detection, and only the tasks it answers for there can close.
+   */
   async detect(
     runId: number,
     today: string,
     config: DetectionConfig,
     onRule?: (rule: RuleName, outcome: RuleOutcome) => void,
-  ): Promise<Record<string, RuleOutcome>> {
+  ): Promise<Detection> {
     return this.hub.transaction(async (client) => {
       // The rules sort and hash whole mirror tables; with the default 4 MB a sort of 200,000
       // persons' registrations spills to disk. For this transaction only, one run at a time.
@@ -138,6 +166,18 @@ export class TaskStore {
            source_id text, house_code text, detail jsonb, route_code text) ON COMMIT DROP`,
       );
       const synced = await this.syncedDepartments(client);
+      const runnable = RULES.filter(
+        (r) => config.rules[r.name].enabled && r.needs.every((d) => synced.has(d)),
+      ).map((r) => r.name);
+      const settings = JSON.stringify({
+        rules: config.rules,
+        params: config.params,
+        districtCode: config.districtCode,
+        runnable,
+      });
+      const reason = await this.whyComplete(client, today, settings);
+      const scope = await this.takeChanges(client, reason === null);
+      const s: Scope = reason === null ? CHANGED : COMPLETE;
       const outcomes: Record<string, RuleOutcome> = {};
       const evaluated: RuleName[] = [];
       for (const rule of RULES) {
@@ -149,7 +189,7 @@ export class TaskStore {
         if (!setting.enabled) outcome.skipped = 'disabled in config/jobs.yaml';
         else if (missing.length > 0) outcome.skipped = `${missing.join(', ')} not synced yet`;
         else {
-          outcome.detected = await this.runRule(client, rule, today, config.params);
+          outcome.detected = await this.runRule(client, rule, s, today, config.params);
           evaluated.push(rule.name);
         }
         outcome.ms = Date.now() - t0;
@@ -183,8 +223,9 @@ export class TaskStore {
       for (const r of opened.rows) outcomes[r.rule]!.opened = Number(r.n);
       const closed = await client.query<{ rule: string; n: string }>(
         `WITH gone AS (
-           SELECT id, status FROM ${this.t('discrepancy')}
+           SELECT id, status FROM ${this.t('discrepancy')} d
             WHERE status <> 'CLOSED' AND rule = ANY($2::text[]) AND last_seen_run < $1
+              AND ${this.answered(evaluated, s)}
             FOR UPDATE
          ), closed AS (
            UPDATE ${this.t('discrepancy')} t
@@ -199,8 +240,65 @@ export class TaskStore {
         [runId, evaluated, `no longer found upstream by reconciliation run ${runId}`, RECONCILIATION_ACTOR],
       );
       for (const r of closed.rows) outcomes[r.rule]!.closed = Number(r.n);
-      return outcomes;
+      if (reason !== null) {
+        await client.query(
+          `UPDATE ${this.t('detection_state')}
+              SET complete_needed = false, complete_reason = NULL, last_complete_run = $1, last_complete_day = $2,
+                  last_complete_settings = $3`,
+          [runId, today, settings],
+        );
+      }
+      return { rules: outcomes, scope: { complete: reason !== null, reason, ...scope } };
     });
+  }
+
+  /** Why this detection must be complete, or null when the changes since the last one suffice. */
+  private async whyComplete(client: PoolClient, today: string, settings: string): Promise<string | null> {
+    const state = await this.hub.detectionState(client);
+    if (state.completeNeeded) return state.reason ?? 'a complete detection was asked for';
+    // Leases end and registrations lapse as days pass, with no record changing.
+    if (state.lastCompleteDay !== today) return `a new day (${today})`;
+    if (state.lastCompleteSettings !== settings) return 'the rule settings changed';
+    return null;
+  }
+
+  /**
+   * Takes the changes noted since the last detection (deleting them, in this transaction: if it
+   * fails they stay for the next). For an incremental detection they are kept, without duplicates,
+   * in the temporary tables the rules' scope reads.
+   */
+  private async takeChanges(
+    client: PoolClient,
+    incremental: boolean,
+  ): Promise<{ entities: number; records: number }> {
+    if (!incremental) {
+      await client.query(`DELETE FROM ${this.t('detection_scope_entity')}`);
+      await client.query(`DELETE FROM ${this.t('detection_scope_record')}`);
+      return { entities: 0, records: 0 };
+    }
+    const entities = await client.query(
+      `CREATE TEMP TABLE changed_entity ON COMMIT DROP AS
+         WITH taken AS (DELETE FROM ${this.t('detection_scope_entity')} RETURNING entity_type, entity_key)
+         SELECT DISTINCT entity_type, entity_key FROM taken`,
+    );
+    const records = await client.query(
+      `CREATE TEMP TABLE changed_record ON COMMIT DROP AS
+         WITH taken AS (DELETE FROM ${this.t('detection_scope_record')} RETURNING department, record_type, source_id)
+         SELECT DISTINCT department, record_type, source_id FROM taken`,
+    );
+    await client.query(`ALTER TABLE changed_entity ADD PRIMARY KEY (entity_type, entity_key)`);
+    await client.query(`ALTER TABLE changed_record ADD PRIMARY KEY (department, record_type, source_id)`);
+    // Sizes known to the planner: a few changed keys are looked up, not hashed against whole tables.
+    await client.query(`ANALYZE changed_entity, changed_record`);
+    return { entities: entities.rowCount ?? 0, records: records.rowCount ?? 0 };
+  }
+
+  /** The open tasks of the evaluated rules that this detection answers for. */
+  private answered(evaluated: readonly RuleName[], s: Scope): string {
+    if (s === COMPLETE) return 'TRUE';
+    const rules = RULES.filter((r) => evaluated.includes(r.name));
+    if (rules.length === 0) return 'FALSE';
+    return `(${rules.map((r) => `(rule = '${r.name}' AND ${answeredBy(r, s, 'd')})`).join(' OR ')})`;
   }
 
   private settings(config: DetectionConfig): Array<{ rule: string; severity: number; hours: number }> {
@@ -213,13 +311,14 @@ export class TaskStore {
   private async runRule(
     client: PoolClient,
     rule: RuleSpec,
+    s: Scope,
     today: string,
     params: RuleParams,
   ): Promise<number> {
     // The wrapper types both parameters, whichever of them the rule's statement uses.
     const r = await client.query(
       `INSERT INTO detected (entity_type, entity_key, department, record_type, source_id, house_code, detail, route_code)
-       SELECT * FROM (${rule.sql(this.t)}) found
+       SELECT * FROM (${rule.sql(this.t, s)}) found
         WHERE $1::date IS NOT NULL AND ($2::numeric IS NULL OR $2::numeric IS NOT NULL)`,
       [today, rule.param ? rule.param(params) : null],
     );

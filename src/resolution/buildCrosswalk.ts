@@ -209,6 +209,8 @@ export async function buildCrosswalk(
     links += stats.links;
     unresolvedCount += stats.unresolved;
   }
+  // Every link may have changed: the next detection re-reads the whole mirror, not what a sync touched.
+  await store.needCompleteDetection('the crosswalk was rebuilt');
   return {
     records,
     links,

@@ -406,6 +406,83 @@ export class HubStore {
   }
 
   /**
+   * Notes records for the next incremental detection (migration 005): the records themselves, and
+   * every entity they name as the store holds them now — their links, their subject, the house code
+   * they claim, the persons their claims name (a mistyped ID number by the number it should have
+   * been). A writer calls it before and after it changes the records, so that what they named before
+   * and what they name after are both re-evaluated. Append-only: concurrent writers never wait.
+   */
+  async touchRecords(
+    client: PoolClient,
+    records: ReadonlyArray<{ department: string; recordType: string; sourceId: string }>,
+  ): Promise<void> {
+    if (records.length === 0) return;
+    const params = [
+      records.map((r) => r.department),
+      records.map((r) => r.recordType),
+      records.map((r) => r.sourceId),
+    ];
+    const of = (alias: string): string =>
+      `JOIN k ON ${alias}.department = k.d AND ${alias}.record_type = k.rt AND ${alias}.source_id = k.sid`;
+    await client.query(
+      `WITH k AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)),
+            records AS (
+              INSERT INTO ${this.t('detection_scope_record')} (department, record_type, source_id)
+              SELECT d, rt, sid FROM k
+            )
+       INSERT INTO ${this.t('detection_scope_entity')} (entity_type, entity_key)
+       SELECT c.entity_type, c.entity_key FROM ${this.t('crosswalk')} c ${of('c')}
+       UNION ALL
+       SELECT f.subject_type, f.subject_key FROM ${this.t('source_fact')} f ${of('f')}
+        WHERE f.subject_key IS NOT NULL AND f.subject_type IS NOT NULL
+       UNION ALL
+       SELECT 'HOUSE_RECORD', f.subject_key FROM ${this.t('source_fact')} f ${of('f')}
+        WHERE f.kind = 'HOUSE' AND f.subject_key IS NOT NULL
+       UNION ALL
+       SELECT 'HOUSE', f.house_claim FROM ${this.t('source_fact')} f ${of('f')} WHERE f.house_claim IS NOT NULL
+       UNION ALL
+       SELECT 'PERSON', CASE WHEN p.person_key IS NOT NULL THEN p.person_key
+                             ELSE left(p.raw_key, 17) || ${this.t('id_check_char')}(left(p.raw_key, 17)) END
+         FROM ${this.t('person_claim')} p ${of('p')}
+        WHERE p.person_key IS NOT NULL OR p.key_problem = 'BAD_CHECK_CHARACTER'`,
+      params,
+    );
+  }
+
+  /** Whether the next detection must be complete, and what the last complete one was judged with. */
+  async detectionState(client?: PoolClient): Promise<{
+    completeNeeded: boolean;
+    reason: string | null;
+    lastCompleteDay: string | null;
+    lastCompleteSettings: string | null;
+  }> {
+    const r = await (client ?? this.pool).query<{
+      complete_needed: boolean;
+      complete_reason: string | null;
+      day: string | null;
+      settings: string | null;
+    }>(
+      `SELECT complete_needed, complete_reason, last_complete_day::text AS day, last_complete_settings AS settings
+         FROM ${this.t('detection_state')}`,
+    );
+    const row = r.rows[0];
+    return {
+      completeNeeded: row?.complete_needed ?? true,
+      reason: row?.complete_reason ?? null,
+      lastCompleteDay: row?.day ?? null,
+      lastCompleteSettings: row?.settings ?? null,
+    };
+  }
+
+  /** The next detection evaluates every rule over the whole mirror, for the reason given. */
+  async needCompleteDetection(reason: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE ${this.t('detection_state')} SET complete_needed = true, complete_reason = $1`,
+      [reason],
+    );
+  }
+
+  /**
    * The review queue: unresolved and flagged references in key order, after the given key, optionally
    * of one department and some decisions. Fetches one row more than asked, for hasNextPage.
    */
@@ -441,7 +518,9 @@ export class HubStore {
   async recordManualDecision(d: ManualDecisionInput): Promise<ManualDecisionRow> {
     const ref = [d.department, d.recordType, d.sourceId, d.role, d.entityType];
     const sameRef = `department = $1 AND record_type = $2 AND source_id = $3 AND role = $4 AND entity_type = $5`;
+    const record = [{ department: d.department, recordType: d.recordType, sourceId: d.sourceId }];
     return this.transaction(async (client) => {
+      await this.touchRecords(client, record);
       const saved = await client.query<Record<string, unknown>>(
         `INSERT INTO ${this.t('manual_decision')} (department, record_type, source_id, role, entity_type, entity_key,
            decided_by, note, decided_at)
@@ -480,6 +559,7 @@ export class HubStore {
           [d.entityType, d.entityKey],
         );
       }
+      await this.touchRecords(client, record);
       return toManualDecision(saved.rows[0]!);
     });
   }
