@@ -18,6 +18,7 @@ import { Client } from 'pg';
 import { loadJobs } from '../src/reconcile/jobsConfig';
 import { ruleQualityTable, scoreRules } from '../src/reconcile/quality';
 import { reconcile, type RunEvent, type RunReport } from '../src/reconcile/run';
+import type { AddressBase } from '../src/resolution/matcher/addressBase';
 import { machineLine, serverVersion } from './lib/machine';
 import { parseBenchArgs } from './lib/args';
 import { readPeakRss, startMongoChild } from './lib/mongoChild';
@@ -53,6 +54,8 @@ async function run(
   s: Seeded,
   mode: 'FULL' | 'INCREMENTAL',
   stageMs: Record<string, number>,
+  /** The address base of the run before, as `zhiwang worker` keeps it between its runs. */
+  addressBase: AddressBase | null = null,
 ): Promise<RunReport> {
   let last = Date.now();
   const r = await reconcile({
@@ -60,6 +63,7 @@ async function run(
     connectors: s.connectors,
     jobs: loadJobs(s.loaded),
     mode,
+    addressBase,
     trigger: 'bench',
     today: SEED_TODAY,
     onEvent: (e: RunEvent) => {
@@ -205,9 +209,21 @@ async function main(): Promise<void> {
         const changed = await changeRecords(s, args.change);
         const totalChanged = Object.values(changed).reduce((a, b) => a + b, 0);
         const incStages: Record<string, number> = {};
-        const inc = await sampled(() => run(s, 'INCREMENTAL', incStages));
+        const inc = await sampled(() => run(s, 'INCREMENTAL', incStages, full.result.addressBase));
         const incRead = Object.values(inc.result.stages.sync!).reduce((n, d) => n + (d?.read ?? 0), 0);
         const incRules = Object.values(inc.result.stages.rules!);
+        const scope = inc.result.stages.detection!;
+        const incRuleMs = Object.entries(inc.result.stages.rules!)
+          .map(([r, o]) => `${r} ${secs(o.ms)}`)
+          .join(', ');
+        // The check on the incremental detection: a complete one right after it must find nothing
+        // to open or close.
+        log('  checking: a complete detection after the incremental run');
+        await s.store.needCompleteDetection('bench: check the incremental detection');
+        const check = await run(s, 'INCREMENTAL', {}, inc.result.addressBase);
+        const checkRules = Object.values(check.stages.rules!);
+        const checkOpened = checkRules.reduce((n, o) => n + o.opened, 0);
+        const checkClosed = checkRules.reduce((n, o) => n + o.closed, 0);
         const peak = Math.max(full.peakRss, inc.peakRss);
         const atScale =
           args.persons >= TARGET_DATASET.persons &&
@@ -233,6 +249,13 @@ async function main(): Promise<void> {
           `| incremental | ${fmt(incRead)} | ${secs(incStages.sync ?? 0)} | ${secs(incStages.statistics ?? 0)} | ${secs(incStages.pairs ?? 0)} | ${secs(incStages.rules ?? 0)} | ${secs(inc.ms)} | ${fmt(incRules.reduce((n, o) => n + o.opened, 0))} / ${fmt(incRules.reduce((n, o) => n + o.closed, 0))} |`,
           '',
           `Full run per department: ${perDept}. Rules: ${ruleMs}.`,
+          '',
+          'The incremental run is given the address base of the full run, as `zhiwang worker` keeps it between its runs',
+          '(changed house records that differ from it in anything the matcher reads would make it load the base again).',
+          scope.complete
+            ? `Its detection was complete (${scope.reason}).`
+            : `Its detection was restricted to what changed: ${fmt(scope.records)} records and the ${fmt(scope.entities)} entities they name, before and after. Rules: ${incRuleMs}.`,
+          `Check: a complete detection right after it (${secs(check.ms)}) opened ${fmt(checkOpened)} and closed ${fmt(checkClosed)} tasks${checkOpened + checkClosed === 0 ? ': the incremental detection found what a complete one finds' : ': **the incremental detection missed these**'}.`,
           '',
           `Changed for the incremental run (every ${fmt(1 / args.change)}th row by key, its watermark bumped): ${Object.entries(
             changed,

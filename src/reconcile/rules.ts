@@ -40,6 +40,8 @@ export interface RuleParams {
  * rule only where these predicates hold. In a complete detection every predicate is TRUE.
  */
 export interface Scope {
+  /** Every predicate TRUE: the rules read the whole mirror. */
+  readonly complete: boolean;
   /** The SQL expression is the key of a changed entity: PERSON, HOUSE, or HOUSE_RECORD (a house record's code). */
   entity(type: ChangedEntity, expr: string): string;
   /** The record joined under this alias changed. */
@@ -49,10 +51,11 @@ export interface Scope {
 export type ChangedEntity = 'PERSON' | 'HOUSE' | 'HOUSE_RECORD';
 
 /** Every rule over the whole mirror. */
-export const COMPLETE: Scope = { entity: () => 'TRUE', record: () => 'TRUE' };
+export const COMPLETE: Scope = { complete: true, entity: () => 'TRUE', record: () => 'TRUE' };
 
 /** The changes in the temporary tables `changed_entity` and `changed_record` of a detection. */
 export const CHANGED: Scope = {
+  complete: false,
   entity: (type, expr) =>
     `${expr} IN (SELECT ce.entity_key FROM pg_temp.changed_entity ce WHERE ce.entity_type = '${type}')`,
   record: (a) =>
@@ -102,6 +105,14 @@ export function answeredBy(rule: RuleSpec, s: Scope, a: string): string {
   };
   return `(${rule.answers.map(one).join(' OR ')})`;
 }
+
+/**
+ * The rows of `select` (a SELECT … WHERE …) for which any of the predicates holds, as a FROM item.
+ * Restricted to changes, one branch per predicate, so that each can be driven by its own index from
+ * the few changed keys (an OR of them would scan the table); complete, the statement as it is.
+ */
+const anyOf = (s: Scope, select: string, predicates: readonly string[]): string =>
+  s.complete ? `(${select})` : `(${predicates.map((p) => `${select} AND ${p}`).join('\n UNION ')})`;
 
 /** The record joined as `b` is the record of `a`. */
 const same = (a: string, b: string): string =>
@@ -198,7 +209,7 @@ export const RULES: readonly RuleSpec[] = [
                coalesce(lf.valid_to, 'infinity'::date) AS ends
           FROM ${t('source_fact')} lf
           JOIN ${t('crosswalk')} lh ON ${same('lh', 'lf')} AND lh.role = 'RENTED_HOUSE' AND lh.entity_type = 'HOUSE'
-         WHERE lf.kind = 'RENTAL'
+         WHERE lf.kind = 'RENTAL' AND lh.entity_key IN (SELECT house FROM reg)
       ), tenancy AS (
         SELECT r.department, r.record_type, r.source_id, r.person, r.house, l.ends, l.source_id AS lease
           FROM reg r JOIN lease l ON l.house = r.house
@@ -240,8 +251,7 @@ export const RULES: readonly RuleSpec[] = [
         FROM ${t('source_fact')} f
         JOIN ${t('crosswalk')} h ON ${same('h', 'f')} AND h.role = 'RESIDENCE' AND h.entity_type = 'HOUSE'
         JOIN leased l ON l.person = f.subject_key AND l.houses = 1 AND l.house <> h.entity_key
-       WHERE f.kind = 'RESIDENCE_REGISTRATION' AND (f.valid_to IS NULL OR f.valid_to >= $1::date)
-         AND ${s.entity('PERSON', 'f.subject_key')}`,
+       WHERE f.kind = 'RESIDENCE_REGISTRATION' AND (f.valid_to IS NULL OR f.valid_to >= $1::date)`,
   },
   {
     name: 'WELFARE_WITH_BUSINESS',
@@ -281,17 +291,21 @@ export const RULES: readonly RuleSpec[] = [
     answers: ['TASK_HOUSE', 'RECORD'],
     sql: (t, s) => `
       SELECT 'LEGAL_ENTITY', coalesce(e.subject_key, e.source_id), e.department, e.record_type, e.source_id,
-             r.entity_key, jsonb_build_object('houseUse', hf.category), NULL::text
-        FROM ${t('source_fact')} e
-        JOIN ${t('crosswalk')} r ON ${same('r', 'e')} AND r.role = 'REGISTERED_HOUSE' AND r.entity_type = 'HOUSE'
-        JOIN ${t('source_fact')} hf ON hf.subject_key = r.entity_key AND hf.kind = 'HOUSE' AND hf.category = 'RESIDENTIAL'
-       -- Business premises (经营场所) concern market entities; social organisations are non-profit.
-       WHERE e.kind = 'LEGAL_ENTITY' AND e.status = 'ACTIVE' AND e.department = 'market'
-         AND (${s.record('e')} OR ${s.entity('HOUSE', 'r.entity_key')})
-         AND NOT EXISTS (
+             e.house, jsonb_build_object('houseUse', hf.category), NULL::text
+        FROM ${anyOf(
+          s,
+          // Business premises (经营场所) concern market entities; social organisations are non-profit.
+          `SELECT e.department, e.record_type, e.source_id, e.subject_key, r.entity_key AS house
+             FROM ${t('source_fact')} e
+             JOIN ${t('crosswalk')} r ON ${same('r', 'e')} AND r.role = 'REGISTERED_HOUSE' AND r.entity_type = 'HOUSE'
+            WHERE e.kind = 'LEGAL_ENTITY' AND e.status = 'ACTIVE' AND e.department = 'market'`,
+          [s.record('e'), s.entity('HOUSE', 'r.entity_key')],
+        )} e
+        JOIN ${t('source_fact')} hf ON hf.subject_key = e.house AND hf.kind = 'HOUSE' AND hf.category = 'RESIDENTIAL'
+       WHERE NOT EXISTS (
            SELECT 1 FROM ${t('crosswalk')} bh
              JOIN ${t('source_fact')} bf ON ${same('bf', 'bh')} AND bf.kind = 'RENTAL' AND bf.category = 'BUSINESS'
-            WHERE bh.entity_type = 'HOUSE' AND bh.entity_key = r.entity_key AND bh.role = 'RENTED_HOUSE')`,
+            WHERE bh.entity_type = 'HOUSE' AND bh.entity_key = e.house AND bh.role = 'RENTED_HOUSE')`,
   },
   {
     name: 'OVERCROWDED_HOUSE',
@@ -360,10 +374,13 @@ export const RULES: readonly RuleSpec[] = [
     sql: (t, s) => `
       SELECT 'HOUSE', f.house_claim, f.department, f.record_type, f.source_id, ${houseOf(t, 'f')},
              jsonb_build_object('claimed', f.house_claim), left(f.house_claim, 14)
-        FROM ${t('source_fact')} f
-       WHERE f.kind <> 'HOUSE' AND f.house_claim ~ '^[0-9]{25}$'
-         AND (${s.record('f')} OR ${s.entity('HOUSE_RECORD', 'f.house_claim')})
-         AND NOT EXISTS (
+        FROM ${anyOf(
+          s,
+          `SELECT f.department, f.record_type, f.source_id, f.house_claim FROM ${t('source_fact')} f
+            WHERE f.kind <> 'HOUSE' AND f.house_claim ~ '^[0-9]{25}$'`,
+          [s.record('f'), s.entity('HOUSE_RECORD', 'f.house_claim')],
+        )} f
+       WHERE NOT EXISTS (
            SELECT 1 FROM ${t('source_fact')} h WHERE h.subject_key = f.house_claim AND h.kind = 'HOUSE')`,
   },
 ];

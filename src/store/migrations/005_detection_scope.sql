@@ -39,3 +39,14 @@ CREATE FUNCTION id_check_char(first17 text) RETURNS text
     SELECT sum(substr(first17, x.i::int, 1)::int * x.w)::int % 11
       FROM unnest('{7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2}'::int[]) WITH ORDINALITY AS x(w, i)
   ) + 1, 1);
+
+-- The records that claim a house code: an incremental detection looks up those that claim a code whose
+-- house record changed (UNKNOWN_HOUSE_CODE), instead of reading every fact.
+CREATE INDEX source_fact_house_claim ON source_fact (house_claim) WHERE kind <> 'HOUSE';
+
+-- A record's kind, status and category go together, as do a link's role and entity type: without these
+-- the planner multiplies their selectivities as if independent and expects a few dozen active market
+-- entities where there are tens of thousands, then looks each of them up one by one.
+CREATE STATISTICS source_fact_kinds (dependencies, mcv) ON department, record_type, kind, status, category
+  FROM source_fact;
+CREATE STATISTICS crosswalk_roles (dependencies, mcv) ON department, record_type, role, entity_type FROM crosswalk;
