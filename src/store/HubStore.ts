@@ -315,12 +315,17 @@ export class HubStore {
     await this.transaction((client) => this.replaceLinksWith(client, records, links, unresolved));
   }
 
-  /** replaceLinks inside the caller's transaction, e.g. with the facts and watermark of a sync batch. */
+  /**
+   * replaceLinks inside the caller's transaction, e.g. with the facts and watermark of a sync batch.
+   * `registerEntities: false` leaves the new links' canonical entities to the caller (a sync
+   * registers them once after its pages: see registerLinkedEntities).
+   */
   async replaceLinksWith(
     client: PoolClient,
     records: ReadonlyArray<{ department: string; recordType: string; sourceId: string }>,
     links: readonly Link[],
     unresolved: readonly UnresolvedReference[],
+    registerEntities = true,
   ): Promise<void> {
     const uniq = new Map<string, Link>();
     for (const l of links)
@@ -365,7 +370,7 @@ export class HubStore {
           col('sourceUpdatedAt'),
         ],
       );
-      await this.registerEntities(client, rows);
+      if (registerEntities) await this.registerEntities(client, rows);
     }
     if (unresolved.length > 0) {
       const u = <K extends keyof UnresolvedReference>(k: K): Array<UnresolvedReference[K] | null> =>

@@ -184,6 +184,8 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('reconciliation (%s
   let reference: Awaited<ReturnType<typeof snapshot>>;
 
   it('a full run syncs every department, finds the discrepancies and opens one task for each', async () => {
+    // As on a hub whose crosswalk was never built: the run registers what its links name.
+    await hub.query(`DELETE FROM ${t('canonical_entity')}`);
     first = await run('FULL');
     expect(first.status).toBe('SUCCEEDED');
     expect(first.errors).toEqual([]);
@@ -233,13 +235,24 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('reconciliation (%s
     );
     expect(runRow!.status).toBe('SUCCEEDED');
     expect(Object.keys(runRow!.stages)).toEqual(
-      expect.arrayContaining(['sync', 'statistics', 'pairs', 'rules']),
+      expect.arrayContaining(['sync', 'entities', 'statistics', 'pairs', 'rules', 'detection']),
     );
-    // The planner knows what the sync wrote: the row counts it plans with are the tables' own.
-    expect(first.stages.statistics!.tables).toEqual(
-      expect.arrayContaining(['source_fact', 'crosswalk', 'person_claim']),
-    );
-    for (const table of first.stages.statistics!.tables) {
+    expect(first.stages.detection).toMatchObject({ complete: true, reason: 'a full run' });
+    // Every entity a link names is a canonical entity, houses with their grid.
+    expect(first.stages.entities!.registered).toBeGreaterThan(0);
+    expect(
+      await q(
+        `SELECT c.entity_type, c.entity_key FROM ${t('crosswalk')} c
+          WHERE NOT EXISTS (SELECT 1 FROM ${t('canonical_entity')} e
+                             WHERE e.entity_type = c.entity_type AND e.entity_key = c.entity_key
+                               AND e.grid_code IS NOT DISTINCT FROM
+                                   CASE WHEN c.entity_type = 'HOUSE' THEN left(c.entity_key, 14) END)
+          LIMIT 3`,
+      ),
+    ).toEqual([]);
+    // The planner knows what the sync wrote: the row counts it plans with are the tables' own (the
+    // run analysed them, or autovacuum did late enough in the sync).
+    for (const table of ['source_fact', 'crosswalk', 'person_claim']) {
       const [planned] = await q<{ n: number }>(
         `SELECT reltuples::int AS n FROM pg_class WHERE oid = $1::regclass`,
         [t(table)],
@@ -401,6 +414,13 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('reconciliation (%s
     expect(await statusOf(residential.id)).toBe('CLOSED');
     expect(await statusOf(crowded.id)).toBe('CLOSED');
     expect(await statusOf(unknown!.id)).toBe('CLOSED');
+    // The new house is a canonical entity now, in its grid.
+    expect(
+      await q(
+        `SELECT grid_code FROM ${t('canonical_entity')} WHERE entity_type = 'HOUSE' AND entity_key = $1`,
+        [unknown!.entity_key],
+      ),
+    ).toEqual([{ grid_code: unknown!.entity_key.slice(0, 14) }]);
     // Nothing the incremental detection left as it was is something a complete one would change.
     const before = await snapshot();
     await th.running.hub.store.needCompleteDetection('test: compare with a complete detection');
