@@ -95,16 +95,24 @@ export class FactStore {
     return new Map(r.rows.map((p) => [p.registration_number, p.uscc]));
   }
 
-  /** Writes a batch and, when given, the watermark after it, in one transaction. */
+  /**
+   * Writes a batch and, when given, the watermark after it, in one transaction. `fresh`: the store
+   * holds nothing of these records (see holdsAny), so nothing is deleted before they are written.
+   */
   async write(
     batch: SyncBatch,
     watermark: (RecordKey & Watermark & { runId: number }) | null,
+    fresh = false,
   ): Promise<void> {
     const scope = this.recordScope;
+    await this.hub.registerEntities(this.hub.pool, batch.links);
     await this.hub.transaction(async (client) => {
       if (scope) await this.hub.touchRecords(client, batch.records);
-      await this.hub.replaceLinksWith(client, batch.records, batch.links, batch.unresolved, false);
-      await this.replaceFacts(client, batch);
+      await this.hub.replaceLinksWith(client, batch.records, batch.links, batch.unresolved, {
+        registerEntities: false,
+        fresh,
+      });
+      await this.replaceFacts(client, batch, fresh);
       if (scope) await this.hub.touchRecords(client, batch.records);
       if (batch.pairs.length > 0) {
         await client.query(
@@ -118,13 +126,13 @@ export class FactStore {
     });
   }
 
-  private async replaceFacts(client: PoolClient, batch: SyncBatch): Promise<void> {
+  private async replaceFacts(client: PoolClient, batch: SyncBatch, fresh: boolean): Promise<void> {
     const keys = [
       batch.records.map((r) => r.department),
       batch.records.map((r) => r.recordType),
       batch.records.map((r) => r.sourceId),
     ];
-    for (const table of ['source_fact', 'person_claim']) {
+    for (const table of fresh ? [] : ['source_fact', 'person_claim']) {
       await client.query(
         `DELETE FROM ${this.t(table)} f USING unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)
           WHERE f.department = k.d AND f.record_type = k.rt AND f.source_id = k.sid`,
@@ -195,6 +203,20 @@ export class FactStore {
     );
   }
 
+  /**
+   * Whether the store holds anything of this record type: facts, claims, links of any method or
+   * review entries. When it holds nothing, a first sync has nothing to replace.
+   */
+  async holdsAny(department: string, recordType: string): Promise<boolean> {
+    const of = (table: string): string =>
+      `EXISTS (SELECT 1 FROM ${this.t(table)} WHERE department = $1 AND record_type = $2)`;
+    const r = await this.hub.pool.query<{ any: boolean }>(
+      `SELECT ${['source_fact', 'person_claim', 'crosswalk', 'unresolved_reference'].map(of).join(' OR ')} AS any`,
+      [department, recordType],
+    );
+    return r.rows[0]!.any;
+  }
+
   async factCount(department: string, recordType: string): Promise<number> {
     const r = await this.hub.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${this.t('source_fact')} WHERE department = $1 AND record_type = $2`,
@@ -236,33 +258,6 @@ export class FactStore {
       await client.query(`DROP TABLE IF EXISTS pg_temp.${table}`).catch(() => undefined);
       client.release();
     }
-  }
-
-  /**
-   * Registers the canonical entities of the links the sync wrote, once after its pages rather than in
-   * each of them: pages of departments syncing in parallel name the same persons and houses, and their
-   * inserts into one unique index would wait for each other's commits. After an incremental sync the
-   * new entities are among those its writes noted; otherwise every linked entity not yet registered.
-   */
-  async registerLinkedEntities(): Promise<number> {
-    const grid = `CASE WHEN x.entity_type = 'HOUSE' THEN left(x.entity_key, 14) END`;
-    const r = await this.hub.pool.query(
-      this.recordScope
-        ? `INSERT INTO ${this.t('canonical_entity')} (entity_type, entity_key, grid_code)
-           SELECT x.entity_type, x.entity_key, ${grid}
-             FROM (SELECT DISTINCT entity_type, entity_key FROM ${this.t('detection_scope_entity')}
-                    WHERE entity_type IN ('PERSON', 'HOUSE', 'LEGAL_ENTITY')) x
-            WHERE EXISTS (SELECT 1 FROM ${this.t('crosswalk')} c
-                           WHERE c.entity_type = x.entity_type AND c.entity_key = x.entity_key)
-           ON CONFLICT DO NOTHING`
-        : `INSERT INTO ${this.t('canonical_entity')} (entity_type, entity_key, grid_code)
-           SELECT x.entity_type, x.entity_key, ${grid}
-             FROM (SELECT DISTINCT entity_type, entity_key FROM ${this.t('crosswalk')}) x
-            WHERE NOT EXISTS (SELECT 1 FROM ${this.t('canonical_entity')} e
-                               WHERE e.entity_type = x.entity_type AND e.entity_key = x.entity_key)
-           ON CONFLICT DO NOTHING`,
-    );
-    return r.rowCount ?? 0;
   }
 
   /**

@@ -61,8 +61,6 @@ export interface RunOptions {
 
 export interface RunStages {
   sync?: Partial<Record<Department, DepartmentSync>>;
-  /** Canonical entities registered for the links the sync wrote. */
-  entities?: { registered: number; ms: number };
   /** The tables analysed after the sync (none when it changed nothing, or too little to matter). */
   statistics?: { tables: readonly string[]; ms: number };
   pairs?: { linked: number; ms: number };
@@ -304,11 +302,6 @@ async function execute(
     }
     emit({ type: 'stage', stage: 'sync', ms: Date.now() - t });
     await runs.saveStages(runId, stages);
-
-    t = Date.now();
-    stages.entities = { registered: await facts.registerLinkedEntities(), ms: 0 };
-    stages.entities.ms = Date.now() - t;
-    emit({ type: 'stage', stage: 'entities', ms: stages.entities.ms });
 
     t = Date.now();
     const changed = Object.values(synced.departments).some((s) => s.read + s.deleted > 0);

@@ -195,14 +195,23 @@ async function syncRecordType(
   // House records refer to no house: they need no address base, and must not wait for one. Others
   // wait for it only once a record has changed.
   let resolveHouse: HouseResolver | null = isHouses ? claimedCodeResolver : null;
+  // A first sync into a store that holds nothing of the record type has nothing to replace: its
+  // pages skip the deletes, except a page with a record read before in this scan (changed while it
+  // ran, so read again after the new watermark), which replaces what the earlier page wrote.
+  const seen = from === null && !(await o.facts.holdsAny(department, recordType)) ? new Set<string>() : null;
   // One page is written while the next is read and resolved, so the store's work overlaps ours.
   let writing: Promise<void> = Promise.resolve();
   for await (const page of connector.scan(recordType, from, o.batchSize)) {
     if (isHouses) base.feed(page.records);
     resolveHouse ??= await base.resolve();
     const batch = resolvePage(page.records, mapping, resolveHouse, pairs);
+    let fresh = false;
+    if (seen !== null) {
+      fresh = !page.records.some((r) => seen.has(r.sourceId));
+      for (const r of page.records) seen.add(r.sourceId);
+    }
     await writing;
-    writing = o.facts.write(batch, { department, recordType, ...page.watermark, runId: o.runId });
+    writing = o.facts.write(batch, { department, recordType, ...page.watermark, runId: o.runId }, fresh);
     // Handled here so that a failure surfaces at the next await instead of crashing the process.
     writing.catch(() => undefined);
     stats.read += page.records.length;

@@ -317,15 +317,16 @@ export class HubStore {
 
   /**
    * replaceLinks inside the caller's transaction, e.g. with the facts and watermark of a sync batch.
-   * `registerEntities: false` leaves the new links' canonical entities to the caller (a sync
-   * registers them once after its pages: see registerLinkedEntities).
+   * Options: `registerEntities: false` leaves the new links' canonical entities to the caller (a sync
+   * page registers them before its transaction: see registerEntities); `fresh` says the store
+   * holds nothing of these records yet, so there is nothing to delete first.
    */
   async replaceLinksWith(
     client: PoolClient,
     records: ReadonlyArray<{ department: string; recordType: string; sourceId: string }>,
     links: readonly Link[],
     unresolved: readonly UnresolvedReference[],
-    registerEntities = true,
+    options: { readonly registerEntities?: boolean; readonly fresh?: boolean } = {},
   ): Promise<void> {
     const uniq = new Map<string, Link>();
     for (const l of links)
@@ -340,14 +341,16 @@ export class HubStore {
     const ofRecords = (alias: string): string =>
       `${alias}.department = k.d AND ${alias}.record_type = k.rt AND ${alias}.source_id = k.sid`;
     const keys = 'unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)';
-    await client.query(
-      `DELETE FROM ${this.t('crosswalk')} c USING ${keys} WHERE ${ofRecords('c')} AND c.method <> 'MANUAL'`,
-      recParams,
-    );
-    await client.query(
-      `DELETE FROM ${this.t('unresolved_reference')} c USING ${keys} WHERE ${ofRecords('c')}`,
-      recParams,
-    );
+    if (!options.fresh) {
+      await client.query(
+        `DELETE FROM ${this.t('crosswalk')} c USING ${keys} WHERE ${ofRecords('c')} AND c.method <> 'MANUAL'`,
+        recParams,
+      );
+      await client.query(
+        `DELETE FROM ${this.t('unresolved_reference')} c USING ${keys} WHERE ${ofRecords('c')}`,
+        recParams,
+      );
+    }
     if (rows.length > 0) {
       await client.query(
         `INSERT INTO ${this.t('crosswalk')} (department, record_type, source_id, role, entity_type, entity_key, method,
@@ -370,7 +373,7 @@ export class HubStore {
           col('sourceUpdatedAt'),
         ],
       );
-      if (registerEntities) await this.registerEntities(client, rows);
+      if (options.registerEntities ?? true) await this.registerEntities(client, rows);
     }
     if (unresolved.length > 0) {
       const u = <K extends keyof UnresolvedReference>(k: K): Array<UnresolvedReference[K] | null> =>
@@ -569,7 +572,14 @@ export class HubStore {
     });
   }
 
-  private async registerEntities(client: PoolClient, links: readonly Link[]): Promise<void> {
+  /**
+   * Registers the canonical entities the links name. Given the pool rather than a transaction's
+   * client, it commits at once: writers in parallel that name the same entities then wait for each
+   * other only for the length of this statement, not of their whole transactions. An entity
+   * registered for links whose transaction then fails is still an entity some record names.
+   */
+  async registerEntities(client: Pick<PoolClient, 'query'>, links: readonly Link[]): Promise<void> {
+    if (links.length === 0) return;
     const entities = new Map(links.map((l) => [`${l.entityType}\u0000${l.entityKey}`, l]));
     const ents = [...entities.values()];
     await client.query(
