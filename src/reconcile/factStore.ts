@@ -112,7 +112,7 @@ export class FactStore {
         registerEntities: false,
         fresh,
       });
-      await this.replaceFacts(client, batch, fresh);
+      const delta = await this.replaceFacts(client, batch, fresh);
       if (scope) await this.hub.touchRecords(client, batch.records);
       if (batch.pairs.length > 0) {
         await client.query(
@@ -122,22 +122,32 @@ export class FactStore {
           [batch.pairs.map((p) => p[1]), batch.pairs.map((p) => p[0])],
         );
       }
-      if (watermark) await this.saveWatermark(client, watermark);
+      if (watermark) await this.saveWatermark(client, watermark, delta);
+      else if (batch.records.length > 0) {
+        const { department, recordType } = batch.records[0]!;
+        await client.query(
+          `UPDATE ${this.t('sync_watermark')} SET mirrored = mirrored + $3 WHERE department = $1 AND record_type = $2`,
+          [department, recordType, delta],
+        );
+      }
     });
   }
 
-  private async replaceFacts(client: PoolClient, batch: SyncBatch, fresh: boolean): Promise<void> {
+  /** Replaces the batch's facts and claims; returns how many facts the mirror gained (or lost). */
+  private async replaceFacts(client: PoolClient, batch: SyncBatch, fresh: boolean): Promise<number> {
     const keys = [
       batch.records.map((r) => r.department),
       batch.records.map((r) => r.recordType),
       batch.records.map((r) => r.sourceId),
     ];
+    let delta = batch.facts.length;
     for (const table of fresh ? [] : ['source_fact', 'person_claim']) {
-      await client.query(
+      const deleted = await client.query(
         `DELETE FROM ${this.t(table)} f USING unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)
           WHERE f.department = k.d AND f.record_type = k.rt AND f.source_id = k.sid`,
         keys,
       );
+      if (table === 'source_fact') delta -= deleted.rowCount ?? 0;
     }
     const f = batch.facts;
     if (f.length > 0) {
@@ -187,20 +197,35 @@ export class FactStore {
         ],
       );
     }
+    return delta;
   }
 
+  /**
+   * Saves the watermark after a page, and what the mirror of the record type now holds: the count
+   * kept so far plus what the page added, or, for a record type with no watermark yet (a first or
+   * full sync), counted once.
+   */
   private async saveWatermark(
     client: PoolClient,
     w: RecordKey & Watermark & { runId: number },
+    delta: number,
   ): Promise<void> {
-    await client.query(
-      `INSERT INTO ${this.t('sync_watermark')} (department, record_type, updated_at, source_id, run_id, saved_at)
-       VALUES ($1, $2, $3::timestamptz, $4, $5, now())
-       ON CONFLICT (department, record_type) DO UPDATE
-         SET updated_at = EXCLUDED.updated_at, source_id = EXCLUDED.source_id, run_id = EXCLUDED.run_id,
-             saved_at = EXCLUDED.saved_at`,
-      [w.department, w.recordType, w.updatedAt, w.sourceId, w.runId],
+    const params = [w.department, w.recordType, w.updatedAt, w.sourceId, w.runId];
+    const updated = await client.query(
+      `UPDATE ${this.t('sync_watermark')}
+          SET updated_at = $3::timestamptz, source_id = $4, run_id = $5, saved_at = now(), mirrored = mirrored + $6
+        WHERE department = $1 AND record_type = $2`,
+      [...params, delta],
     );
+    if (updated.rowCount === 0) {
+      await client.query(
+        `INSERT INTO ${this.t('sync_watermark')} (department, record_type, updated_at, source_id, run_id, saved_at,
+           mirrored)
+         VALUES ($1, $2, $3::timestamptz, $4, $5, now(),
+                 (SELECT count(*) FROM ${this.t('source_fact')} WHERE department = $1 AND record_type = $2))`,
+        params,
+      );
+    }
   }
 
   /**
@@ -217,10 +242,20 @@ export class FactStore {
     return r.rows[0]!.any;
   }
 
+  /** The facts the mirror holds of a record type: as kept with its watermark, else counted (and kept). */
   async factCount(department: string, recordType: string): Promise<number> {
+    const kept = await this.hub.pool.query<{ n: string | null }>(
+      `SELECT mirrored AS n FROM ${this.t('sync_watermark')} WHERE department = $1 AND record_type = $2`,
+      [department, recordType],
+    );
+    if (kept.rows[0]?.n != null) return Number(kept.rows[0].n);
     const r = await this.hub.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${this.t('source_fact')} WHERE department = $1 AND record_type = $2`,
       [department, recordType],
+    );
+    await this.hub.pool.query(
+      `UPDATE ${this.t('sync_watermark')} SET mirrored = $3 WHERE department = $1 AND record_type = $2`,
+      [department, recordType, r.rows[0]!.n],
     );
     return Number(r.rows[0]!.n);
   }

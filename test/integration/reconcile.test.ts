@@ -354,6 +354,17 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('reconciliation (%s
       [living.gmsfhm],
     );
     expect(dead).toContainEqual({ record_type: 'registered_person', status: 'OPEN' });
+    // What each record type's watermark says the mirror holds is what it holds, the deletion counted.
+    expect(
+      await q(
+        `SELECT w.department, w.record_type, w.mirrored::int AS kept,
+                (SELECT count(*)::int FROM ${t('source_fact')} f
+                  WHERE f.department = w.department AND f.record_type = w.record_type) AS held
+           FROM ${t('sync_watermark')} w WHERE w.mirrored IS DISTINCT FROM
+                (SELECT count(*) FROM ${t('source_fact')} f
+                  WHERE f.department = w.department AND f.record_type = w.record_type)`,
+      ),
+    ).toEqual([]);
     // The deleted lease is gone from the mirror and the crosswalk.
     expect(
       await q(`SELECT 1 FROM ${t('source_fact')} WHERE source_id = $1`, [unregistered.source_id]),
