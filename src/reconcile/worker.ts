@@ -44,9 +44,16 @@ export function describeRun(result: RunResult): string {
   const read = Object.values(r.stages.sync ?? {}).reduce((n, d) => n + (d?.read ?? 0), 0);
   const rules = Object.values(r.stages.rules ?? {});
   const sum = (k: 'detected' | 'opened' | 'closed'): number => rules.reduce((n, o) => n + o[k], 0);
+  const d = r.stages.detection;
+  const scope =
+    d === undefined
+      ? ''
+      : d.complete
+        ? ` (complete detection: ${d.reason})`
+        : ` (over what changed: ${d.records} records, ${d.entities} entities)`;
   return (
     `run ${r.runId} ${r.mode} ${r.status} in ${(r.ms / 1000).toFixed(1)} s: ${read} changed records read; ` +
-    `${sum('detected')} discrepancies, ${sum('opened')} new tasks, ${sum('closed')} closed` +
+    `${sum('detected')} discrepancies found${scope}, ${sum('opened')} new tasks, ${sum('closed')} closed` +
     (r.errors.length > 0
       ? `; ${r.errors.map((e) => `${e.department ?? e.stage}: ${e.message}`).join('; ')}`
       : '')

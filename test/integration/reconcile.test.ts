@@ -19,7 +19,7 @@ import type { RequestContext } from '../../src/graphql/context';
 import { compileJobs, loadJobs, type JobsConfig } from '../../src/reconcile/jobsConfig';
 import { RULE_NAMES } from '../../src/reconcile/rules';
 import { reconcile, type RunOptions, type RunReport } from '../../src/reconcile/run';
-import { startWorker } from '../../src/reconcile/worker';
+import { describeRun, startWorker } from '../../src/reconcile/worker';
 import { execute, roleContext } from '../helpers/graphql';
 import { pgTargets } from '../helpers/databases';
 import { cliConfigFile, createTestHub, quietLogger, TEST_TODAY, type TestHub } from '../helpers/testHub';
@@ -421,6 +421,10 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('reconciliation (%s
     // Restricted to the changes: the records read, and the entities they name before and after.
     expect(r.stages.detection).toMatchObject({ complete: false, records: 3 });
     expect(r.stages.detection!.entities).toBeGreaterThanOrEqual(3);
+    // The log line says what the count of discrepancies is over.
+    expect(describeRun({ ran: r })).toContain(
+      `discrepancies found (over what changed: 3 records, ${r.stages.detection!.entities} entities)`,
+    );
     const statusOf = async (id: string) =>
       (await q<{ status: string }>(`SELECT status FROM ${t('discrepancy')} WHERE id = $1`, [id]))[0]!.status;
     expect(await statusOf(residential.id)).toBe('CLOSED');
@@ -441,6 +445,9 @@ describe.each(pgTargets().map((t) => [t.label, t] as const))('reconciliation (%s
       complete: true,
       reason: 'test: compare with a complete detection',
     });
+    expect(describeRun({ ran: complete })).toContain(
+      'discrepancies found (complete detection: test: compare with a complete detection)',
+    );
     for (const [rule, o] of Object.entries(complete.stages.rules!))
       expect([rule, o.opened, o.closed]).toEqual([rule, 0, 0]);
     expect((await snapshot()).tasks).toEqual(before.tasks);
