@@ -175,7 +175,7 @@ async function main(): Promise<void> {
           `| crosswalk build (the same, links and review queue written) | ${fmt(build.result.records)} | | ${(build.ms / 1000).toFixed(1)} s | ${fmt(build.result.records / (build.ms / 1000))} | ${mib(build.peakRss)} |`,
           '',
           `Address base: ${fmt(r.addressBaseHouses)} houses. Per department (resolve pass): ${perDept}.`,
-          `Process peak RSS (VmHWM, including seeding the data first): ${mib(readPeakRss())}.`,
+          `Process peak RSS (VmHWM; the data is seeded in a child process): ${mib(readPeakRss())}.`,
           '',
           'The resolve pass is the resolution itself: every table read in ranges of blocks (two requested ahead), the',
           "address base built from housing's house records as they stream past, every house reference",

@@ -1,5 +1,11 @@
-/** A bench database seeded by the demo generator, with the hub's connectors and store opened on it. */
-import type { Db } from 'mongodb';
+/**
+ * A bench database seeded by the demo generator, with the hub's connectors and store opened on it.
+ * The generator runs in a child process: the memory it takes for millions of generated rows is then
+ * not counted in the RSS the benchmark samples for the hub's own work.
+ */
+import { fork } from 'node:child_process';
+import { MongoClient, type Db } from 'mongodb';
+import { Pool } from 'pg';
 import type { ZhiwangConfig } from '../../src/config/configSchema';
 import { loadConfig, type LoadedConfig } from '../../src/config/loadConfig';
 import { closeConnectors, createConnectors, openConnectors } from '../../src/connectors/createConnectors';
@@ -45,17 +51,8 @@ export async function withSeeded<T>(
   try {
     await migrateHubStore(pool, c.store.schema);
     const t0 = Date.now();
-    await seedDepartments(
-      {
-        police: { pool, schema: c.departments.police.schema },
-        housing: { pool, schema: c.departments.housing.schema },
-        civil: { pool, schema: c.departments.civil.schema },
-        hub: { pool, schema: c.store.schema },
-        market: db.mongo,
-      },
-      options,
-    );
-    log(`  seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await seedInChild({ url, mongoUrl, database: db.name, config: c, options });
+    log(`  seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s (in a child process)`);
     // A long-lived department database has its statistics and visibility map; a freshly bulk-loaded
     // one would have autovacuum catching up in the middle of the timed passes.
     await pool.query('VACUUM ANALYZE');
@@ -84,4 +81,58 @@ export async function sampled<T>(
   } finally {
     clearInterval(timer);
   }
+}
+
+interface SeedJob {
+  readonly url: string;
+  readonly mongoUrl: string;
+  readonly database: string;
+  readonly config: ZhiwangConfig;
+  readonly options: SeedOptions;
+}
+
+function seedInChild(job: SeedJob): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--seed-child'], { execArgv: process.execArgv });
+    child.once('error', reject);
+    child.once('message', (m) => {
+      const error = (m as { error?: string }).error;
+      if (error) reject(new Error(`seeding failed: ${error}`));
+    });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seeding exited with ${code}`))));
+    child.send(job);
+  });
+}
+
+async function seedChild(job: SeedJob): Promise<void> {
+  const pool = new Pool({ connectionString: job.url, max: 12 });
+  const mongo = new MongoClient(job.mongoUrl);
+  try {
+    await mongo.connect();
+    const c = job.config;
+    await seedDepartments(
+      {
+        police: { pool, schema: c.departments.police.schema },
+        housing: { pool, schema: c.departments.housing.schema },
+        civil: { pool, schema: c.departments.civil.schema },
+        hub: { pool, schema: c.store.schema },
+        market: mongo.db(job.database),
+      },
+      job.options,
+    );
+  } finally {
+    await mongo.close();
+    await pool.end();
+  }
+}
+
+if (process.argv.includes('--seed-child')) {
+  process.once('message', (job) => {
+    seedChild(job as SeedJob).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.send?.({ error: (err as Error).message }, () => process.exit(1));
+      },
+    );
+  });
 }
