@@ -8,7 +8,7 @@ import type { PoolClient } from 'pg';
 import type { Watermark } from '../connectors/Connector';
 import { AWAITING_PAIR, type Link, type UnresolvedReference } from '../resolution/extractLinks';
 import { EXACT_KEY_MATCHER_VERSION } from '../resolution/linkMethods';
-import type { HubStore } from '../store/HubStore';
+import { recordKeyArrays, type HubStore } from '../store/HubStore';
 import type { PersonClaim, SourceFact } from './facts';
 
 export interface RecordKey {
@@ -135,11 +135,7 @@ export class FactStore {
 
   /** Replaces the batch's facts and claims; returns how many facts the mirror gained (or lost). */
   private async replaceFacts(client: PoolClient, batch: SyncBatch, fresh: boolean): Promise<number> {
-    const keys = [
-      batch.records.map((r) => r.department),
-      batch.records.map((r) => r.recordType),
-      batch.records.map((r) => r.sourceId),
-    ];
+    const keys = recordKeyArrays(batch.records);
     let delta = batch.facts.length;
     for (const table of fresh ? [] : ['source_fact', 'person_claim']) {
       const deleted = await client.query(

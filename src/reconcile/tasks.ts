@@ -166,9 +166,13 @@ export class TaskStore {
            source_id text, house_code text, detail jsonb, route_code text) ON COMMIT DROP`,
       );
       const synced = await this.syncedDepartments(client);
-      const runnable = RULES.filter(
-        (r) => config.rules[r.name].enabled && r.needs.every((d) => synced.has(d)),
-      ).map((r) => r.name);
+      const skipped = (rule: RuleSpec): string | undefined => {
+        const missing = rule.needs.filter((d) => !synced.has(d));
+        if (!config.rules[rule.name].enabled) return 'disabled in config/jobs.yaml';
+        if (missing.length > 0) return `${missing.join(', ')} not synced yet`;
+        return undefined;
+      };
+      const runnable = RULES.filter((r) => skipped(r) === undefined).map((r) => r.name);
       const settings = JSON.stringify({
         rules: config.rules,
         params: config.params,
@@ -185,19 +189,13 @@ export class TaskStore {
       // changed keys up in indexes of a mirror the server holds in memory, so index reads are priced so.
       await client.query(s.complete ? `SET LOCAL enable_nestloop = off` : `SET LOCAL random_page_cost = 1.1`);
       const outcomes: Record<string, RuleOutcome> = {};
-      const evaluated: RuleName[] = [];
       for (const rule of RULES) {
-        const setting = config.rules[rule.name];
         const t0 = Date.now();
         const outcome: RuleOutcome = { detected: 0, opened: 0, closed: 0, ms: 0 };
         outcomes[rule.name] = outcome;
-        const missing = rule.needs.filter((d) => !synced.has(d));
-        if (!setting.enabled) outcome.skipped = 'disabled in config/jobs.yaml';
-        else if (missing.length > 0) outcome.skipped = `${missing.join(', ')} not synced yet`;
-        else {
-          outcome.detected = await this.runRule(client, rule, s, today, config.params);
-          evaluated.push(rule.name);
-        }
+        const why = skipped(rule);
+        if (why !== undefined) outcome.skipped = why;
+        else outcome.detected = await this.runRule(client, rule, s, today, config.params);
         outcome.ms = Date.now() - t0;
         onRule?.(rule.name, outcome);
       }
@@ -231,7 +229,7 @@ export class TaskStore {
         `WITH gone AS (
            SELECT id, status FROM ${this.t('discrepancy')} d
             WHERE status <> 'CLOSED' AND rule = ANY($2::text[]) AND last_seen_run < $1
-              AND ${this.answered(evaluated, s)}
+              AND ${this.answered(runnable, s)}
             FOR UPDATE
          ), closed AS (
            UPDATE ${this.t('discrepancy')} t
@@ -243,7 +241,7 @@ export class TaskStore {
            SELECT id, $4, from_status, 'CLOSED', $3 FROM closed
          )
          SELECT rule, count(*) AS n FROM closed GROUP BY rule`,
-        [runId, evaluated, `no longer found upstream by reconciliation run ${runId}`, RECONCILIATION_ACTOR],
+        [runId, runnable, `no longer found upstream by reconciliation run ${runId}`, RECONCILIATION_ACTOR],
       );
       for (const r of closed.rows) outcomes[r.rule]!.closed = Number(r.n);
       if (reason !== null) {

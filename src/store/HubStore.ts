@@ -74,6 +74,15 @@ export interface ManualDecisionRow extends ManualDecisionInput {
   readonly decidedAt: string;
 }
 
+/** Records' keys as three parallel arrays, for `unnest($1::text[], $2::text[], $3::text[])`. */
+export const recordKeyArrays = (
+  records: ReadonlyArray<{ department: string; recordType: string; sourceId: string }>,
+): [string[], string[], string[]] => [
+  records.map((r) => r.department),
+  records.map((r) => r.recordType),
+  records.map((r) => r.sourceId),
+];
+
 const keyOf = (r: Record<string, unknown>): ReviewKey =>
   [r.department, r.record_type, r.source_id, r.role, r.entity_type] as ReviewKey;
 
@@ -333,11 +342,7 @@ export class HubStore {
       uniq.set([l.department, l.recordType, l.sourceId, l.role, l.entityType, l.entityKey].join('\u0000'), l);
     const rows = [...uniq.values()];
     const col = <K extends keyof Link>(k: K): Array<Link[K]> => rows.map((l) => l[k]);
-    const recParams = [
-      records.map((r) => r.department),
-      records.map((r) => r.recordType),
-      records.map((r) => r.sourceId),
-    ];
+    const recParams = recordKeyArrays(records);
     const ofRecords = (alias: string): string =>
       `${alias}.department = k.d AND ${alias}.record_type = k.rt AND ${alias}.source_id = k.sid`;
     const keys = 'unnest($1::text[], $2::text[], $3::text[]) AS k(d, rt, sid)';
@@ -425,11 +430,7 @@ export class HubStore {
     records: ReadonlyArray<{ department: string; recordType: string; sourceId: string }>,
   ): Promise<void> {
     if (records.length === 0) return;
-    const params = [
-      records.map((r) => r.department),
-      records.map((r) => r.recordType),
-      records.map((r) => r.sourceId),
-    ];
+    const params = recordKeyArrays(records);
     const of = (alias: string): string =>
       `JOIN k ON ${alias}.department = k.d AND ${alias}.record_type = k.rt AND ${alias}.source_id = k.sid`;
     await client.query(
